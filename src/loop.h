@@ -1,0 +1,217 @@
+/*
+ * loop.h - libeel's internal data structures, shared by the core files and
+ * the backends.  Not installed.
+ *
+ * Everything lives in flat arrays addressed by 32-bit slot numbers (slot 0
+ * is never used, so 0 means "none"): events, groups, the per-fd table and
+ * the timer heap.  Arrays may move when they grow, which can happen inside a
+ * callback, so code never keeps a pointer into them across a callback call.
+ *
+ * An id is (generation << 32 | slot).  A slot's generation is bumped each
+ * time it is freed, so a fired, cancelled or deleted id never matches the
+ * slot again: lookups are O(1) and ids are never confused.
+ *
+ * eelgdb reads these structures through debug info (tools/gdb): renaming a
+ * field here means updating tools/gdb/eel_gdb.py as well.
+ */
+#ifndef EEL_LOOP_H
+#define EEL_LOOP_H
+
+#include "eel.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define eel__likely(x) __builtin_expect(!!(x), 1)
+#define eel__unlikely(x) __builtin_expect(!!(x), 0)
+#else
+#define eel__likely(x) (x)
+#define eel__unlikely(x) (x)
+#endif
+
+/* What a registration is; also the "kind" eelgdb and the tracer show. */
+enum eel__kind {
+    EEL__TIMER = 1,
+    EEL__READ = 2,
+    EEL__WRITE = 3,
+    EEL__ERROR = 4,
+    EEL__READ_TIMEOUT = 5,
+    EEL__WRITE_TIMEOUT = 6,
+    EEL__SIGNAL = 7
+};
+
+enum eel__state {
+    EEL__FREE = 0,    /* on the free list */
+    EEL__WAITING = 1, /* in an fd/signal list and/or the timer heap */
+    EEL__READY = 2,   /* in the ready queue; cb will run */
+    EEL__EXPIRED = 3  /* in the ready queue; timeout_cb (or a timer's cb) */
+};
+
+/* Readiness bits, shared by the fd table and the backends. */
+#define EEL__IN 1u
+#define EEL__OUT 2u
+#define EEL__ERR 4u
+
+struct eel__event {
+    uint32_t gen;    /* generation: the high half of this slot's id */
+    uint8_t kind;    /* enum eel__kind */
+    uint8_t state;   /* enum eel__state */
+    uint8_t mask;    /* EEL__IN/OUT/ERR this event waits for */
+    uint8_t unused;
+    int fd;          /* fd, signal number, or -1 */
+    uint32_t group;  /* group slot */
+    uint32_t heap;   /* position in the timer heap, 0 if not there */
+    uint32_t prev;   /* links in the fd/signal list, ready queue or free list */
+    uint32_t next;
+    uint32_t gprev;  /* links in the group's list */
+    uint32_t gnext;
+    eel_callback cb;
+    eel_callback tcb;
+    void *arg;
+    uint64_t deadline;    /* ms, for timers and *_timeout */
+    eel_event_id cause;   /* the event whose callback registered this one */
+    const void *site;     /* return address of the registering call */
+};
+
+struct eel__group {
+    uint32_t gen;      /* generation: the high half of the group id */
+    uint32_t npending; /* events pending in this group */
+    uint32_t head;     /* first event of the group's list */
+    uint8_t live;      /* handed out and not deleted */
+    uint8_t waiting;   /* eel_group_set_waiting() */
+    uint16_t unused;
+    uint32_t next_free;
+};
+
+struct eel__fd {
+    uint32_t head, tail; /* waiters on this fd, in registration order */
+    uint32_t nin, nout, nerr;
+    uint32_t nready; /* its events in the ready queue */
+    uint8_t kmask;  /* interest the kernel holds (epoll) */
+    uint8_t dirty;  /* queued in the change list */
+    uint8_t intern; /* libeel's own fd (signal pipe) */
+    uint8_t unused;
+};
+
+struct eel__heap_entry {
+    uint64_t deadline;
+    uint64_t seq; /* registration order breaks ties */
+    uint32_t ev;
+};
+
+/* One fired event, captured before its slot is freed; what the history
+ * ring (eelgdb's "eel backtrace") and the run-time checks see. */
+struct eel__fired {
+    eel_event_id id;
+    eel_event_id cause;
+    eel_group_id gid;
+    eel_callback cb; /* the function actually called */
+    void *arg;
+    const void *site;
+    int fd;
+    uint8_t kind;
+    uint8_t timed_out;
+};
+
+#define EEL__HISTORY 256 /* callbacks remembered for eel backtrace */
+
+struct eel_backend_ops;
+
+struct eel_loop {
+    const struct eel_backend_ops *backend;
+    void *bdata; /* the backend's own state */
+
+    struct eel__event *ev;
+    uint32_t ev_cap;
+    uint32_t ev_free; /* free list head */
+
+    struct eel__group *grp;
+    uint32_t grp_cap;
+    uint32_t grp_free;
+
+    struct eel__fd *fds;
+    uint32_t fd_cap;
+    int *changes; /* fds whose wanted interest may differ from kmask */
+    uint32_t nchanges, changes_cap;
+
+    struct eel__heap_entry *heap; /* 4-ary min-heap, 1-based */
+    uint32_t heap_len, heap_cap;
+    uint64_t timer_seq;
+
+    uint32_t ready_head, ready_tail; /* events whose callback is due */
+
+    uint32_t npending; /* user events pending in the loop */
+    uint64_t now;      /* cached monotonic ms */
+
+    eel_event_id current;   /* event whose callback is running */
+    eel_group_id current_g; /* its group */
+    uint8_t in_callback;
+    uint8_t break_req;
+    uint8_t instr; /* run-time checks/trace/profile on (src/instrument.c) */
+
+    struct eel__signals *sig; /* allocated on first eel_add_signal */
+
+    struct eel__fired hist[EEL__HISTORY]; /* ring, for eel backtrace */
+    uint32_t hist_next;
+};
+
+/* The calling thread's loop; exported so eelgdb can find it. */
+extern __thread struct eel_loop *eel__loop;
+
+/* ids */
+static inline uint64_t eel__make_id(uint32_t gen, uint32_t slot)
+{
+    return ((uint64_t)gen << 32) | slot;
+}
+static inline uint32_t eel__id_slot(uint64_t id)
+{
+    return (uint32_t)id;
+}
+static inline uint32_t eel__id_gen(uint64_t id)
+{
+    return (uint32_t)(id >> 32);
+}
+static inline eel_group_id eel__group_id(struct eel_loop *l, uint32_t slot)
+{
+    return eel__make_id(l->grp[slot].gen, slot);
+}
+
+/* groups.c */
+uint32_t eel__group_lookup(struct eel_loop *l, eel_group_id gid);
+void eel__groups_free(struct eel_loop *l);
+
+/* events.c */
+void eel__fd_ready(struct eel_loop *l, int fd, unsigned revents);
+int eel__flush_changes(struct eel_loop *l);
+void eel__event_unlink_free(struct eel_loop *l, uint32_t e);
+void eel__event_unlink_io(struct eel_loop *l, uint32_t e);
+void eel__ready_push(struct eel_loop *l, uint32_t e, uint8_t state);
+void eel__ready_pop(struct eel_loop *l, struct eel__fired *f);
+void eel__events_free(struct eel_loop *l);
+uint32_t eel__event_alloc(struct eel_loop *l, uint32_t group, uint8_t kind,
+                          eel_callback cb, eel_callback tcb, void *arg,
+                          const void *site);
+
+/* timers.c */
+int eel__heap_push(struct eel_loop *l, uint32_t e, uint64_t deadline);
+void eel__heap_remove(struct eel_loop *l, uint32_t e);
+void eel__expire_timers(struct eel_loop *l);
+int eel__next_timeout(struct eel_loop *l);
+void eel__timers_free(struct eel_loop *l);
+
+/* signals.c */
+int eel__signal_watch(struct eel_loop *l, uint32_t e, int signum);
+void eel__signal_unlink(struct eel_loop *l, uint32_t e);
+void eel__signal_ready(struct eel_loop *l);
+void eel__signals_free(struct eel_loop *l);
+
+/* loop.c */
+uint64_t eel__clock_ms(void);
+
+/* debug.c: what eelgdb reads and hooks.  eelgdb sets eel__debug_hooks to
+ * have every registration reported to eel__debug_on_register(). */
+extern volatile int eel__debug_hooks;
+void eel__debug_register(struct eel_loop *l, uint32_t e);
+void eel__debug_fired(struct eel_loop *l, const struct eel__fired *f);
+
+#endif /* EEL_LOOP_H */
