@@ -293,7 +293,7 @@ int eel__flush_changes(struct eel_loop *l)
 
 /* ---- Registration ------------------------------------------------------ */
 
-static uint32_t start(struct eel_loop *l, eel_group_id gid, eel_callback cb,
+static inline uint32_t start(struct eel_loop *l, eel_group_id gid, eel_callback cb,
                       const void *site)
 {
     if (!l) {

@@ -11,15 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint32_t eel__group_lookup(struct eel_loop *l, eel_group_id gid)
-{
-    uint32_t g = eel__id_slot(gid);
-    if (g == 0 || g >= l->grp_cap || l->grp[g].gen != eel__id_gen(gid) ||
-        !l->grp[g].live)
-        return 0;
-    return g;
-}
-
 static int grow_groups(struct eel_loop *l)
 {
     uint32_t old = l->grp_cap, cap = old ? old * 2 : 64;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-__thread struct eel_loop *eel__loop;
+__thread struct eel_loop *eel__loop __attribute__((tls_model("initial-exec")));
 
 uint64_t eel__clock_ms(void)
 {
@@ -67,6 +67,11 @@ void eel_shutdown(void)
     struct eel_loop *l = eel__loop;
     if (!l)
         return;
+    if (l->in_callback) { /* the loop is in use: free it when run returns */
+        l->shutdown_req = 1;
+        l->break_req = 1;
+        return;
+    }
     if (l->instr)
         eel__instr_shutdown(l);
     eel__signals_free(l);
@@ -101,8 +106,13 @@ static int turn(struct eel_loop *l, int wait)
 {
     eel__flush_changes(l);
     int timeout = 0;
-    if (wait && !l->ready_head)
+    if (wait && !l->ready_head) {
+        /* Callbacks may have run for a while since the clock was read:
+         * measure the first deadline from the real time, not the cached. */
+        if (l->heap_len)
+            l->now = eel__clock_ms();
         timeout = eel__next_timeout(l);
+    }
     if (eel__unlikely(l->instr))
         eel__instr_before_wait(l);
     if (l->backend->wait(l, timeout) < 0)
@@ -136,7 +146,10 @@ int eel_run(enum eel_run_mode mode)
             return -1;
     } while (mode == EEL_RUN_DEFAULT && !l->break_req);
     l->break_req = 0;
-    return (int)l->npending;
+    int left = (int)l->npending;
+    if (l->shutdown_req)
+        eel_shutdown();
+    return left;
 }
 
 int eel_dispatch(void)

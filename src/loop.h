@@ -147,6 +147,7 @@ struct eel_loop {
     eel_group_id current_g; /* its group */
     uint8_t in_callback;
     uint8_t break_req;
+    uint8_t shutdown_req; /* eel_shutdown() was called from a callback */
     uint8_t instr; /* run-time checks/trace/profile on (src/instrument.c) */
 
     struct eel__signals *sig; /* allocated on first eel_add_signal */
@@ -155,8 +156,10 @@ struct eel_loop {
     uint32_t hist_next;
 };
 
-/* The calling thread's loop; exported so eelgdb can find it. */
-extern __thread struct eel_loop *eel__loop;
+/* The calling thread's loop; exported so eelgdb can find it.  initial-exec
+ * keeps the shared library's access to it a single instruction. */
+extern __thread struct eel_loop *eel__loop
+    __attribute__((tls_model("initial-exec")));
 
 /* ids */
 static inline uint64_t eel__make_id(uint32_t gen, uint32_t slot)
@@ -176,8 +179,17 @@ static inline eel_group_id eel__group_id(struct eel_loop *l, uint32_t slot)
     return eel__make_id(l->grp[slot].gen, slot);
 }
 
+/* The group slot of a live gid, or 0. */
+static inline uint32_t eel__group_lookup(struct eel_loop *l, eel_group_id gid)
+{
+    uint32_t g = eel__id_slot(gid);
+    if (g == 0 || g >= l->grp_cap || l->grp[g].gen != eel__id_gen(gid) ||
+        !l->grp[g].live)
+        return 0;
+    return g;
+}
+
 /* groups.c */
-uint32_t eel__group_lookup(struct eel_loop *l, eel_group_id gid);
 void eel__groups_free(struct eel_loop *l);
 
 /* events.c */

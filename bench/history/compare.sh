@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# compare.sh - eel-bench-history against libeel with and without the
+# history ring, in the same run: builds two static copies of libeel from
+# src/ in a temporary directory (the second with run_callback's record call
+# removed, exactly what turning the ring off would do), links ring.c with
+# each, runs them alternately RUNS times and prints the medians and ratios.
+# Usage: bench/history/compare.sh [RUNS [CALLBACKS]]   (default 7, 2000000)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+runs=${1:-7}
+n=${2:-2000000}
+cc=${CC:-cc}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+build() { # build VARIANT: libeel from a copy of src/, then the program
+    local v=$1 d=$tmp/$1
+    mkdir -p "$d/obj"
+    cp -r "$root/src" "$d/src"
+    if [ "$v" = noring ]; then
+        grep -q 'eel__debug_fired(l, &f);' "$d/src/loop.c" || {
+            echo "compare.sh: src/loop.c no longer records with eel__debug_fired(l, &f); update this script" >&2
+            exit 1
+        }
+        sed -i 's/^\( *\)eel__debug_fired(l, &f);/\1(void)0;/' "$d/src/loop.c"
+    fi
+    local f o
+    for f in "$d"/src/*.c "$d"/src/runtime/*.c; do
+        [ -e "$f" ] || continue
+        o=${f#"$d/src/"}
+        $cc -std=gnu11 -O2 -g -DNDEBUG -fPIC -I"$root/include" -I"$d/src" \
+            -c "$f" -o "$d/obj/${o//\//_}.o"
+    done
+    ar rcs "$d/libeel.a" "$d"/obj/*.o
+    $cc -std=gnu11 -O2 -I"$root/include" "$here/ring.c" "$d/libeel.a" \
+        -o "$d/bench"
+}
+build ring
+build noring
+
+for i in $(seq "$runs"); do
+    for v in ring noring; do
+        "$tmp/$v/bench" "$n" | sed "s/^/$v /" >>"$tmp/results"
+    done
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+printf '%-9s %14s %14s %8s\n' load "ring ns/cb" "no ring ns/cb" ratio
+for load in pingpong timers; do
+    r=$(awk -v l=$load '$1=="ring" && $2==l {print $3}' "$tmp/results" | median)
+    o=$(awk -v l=$load '$1=="noring" && $2==l {print $3}' "$tmp/results" | median)
+    awk -v l=$load -v r="$r" -v o="$o" 'BEGIN {printf "%-9s %14.1f %14.1f %8.3f (%+.1f%%)\n", l, r, o, r/o, (r/o-1)*100}'
+done
+echo "(median of $runs runs each, $n callbacks per load; ratio = ring / no ring)"

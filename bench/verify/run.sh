@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# eelverify benchmark: times eelverify on a generated libeel program of
+# LINES lines (default 15,000, the paper's size) with BUGS injected plb
+# bugs, and on smaller and larger sizes to show how time grows; compares
+# with the peers a CI would run next to it on the same sources, gcc
+# -fanalyzer and clang --analyze (each: median of RUNS runs, wall clock),
+# and prints ratios.  Also checks the finding count (2 per injected bug).
+# Usage: run.sh EELVERIFY GEN INCLUDE_DIR [LINES [RUNS [BUGS]]]
+set -u
+tool=$1 gen=$2 inc=$3 lines=${4:-15000} runs=${5:-5} bugs=${6:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+now() { date +%s.%N; }
+# time_cmd RUNS cmd... : median wall seconds
+time_cmd() {
+    local n=$1
+    shift
+    for _ in $(seq "$n"); do
+        local t0 t1
+        t0=$(now)
+        "$@" >/dev/null 2>&1
+        t1=$(now)
+        echo "$t1 - $t0" | bc -l
+    done | median
+}
+
+"$gen" "$work/p" "$lines" "$bugs" >/dev/null || exit 2
+n=$(cat "$work"/p/*.c | wc -l)
+srcs=$(ls "$work"/p/*.c)
+# Findings first: the count must be exactly 2 per injected bug.
+# shellcheck disable=SC2086
+found=$("$tool" $srcs -- -I"$inc" 2>/dev/null | grep -c ': warning: ')
+echo "program: $n lines in $(echo "$srcs" | wc -w) files, $bugs injected bugs"
+echo "findings: $found (expected $((2 * bugs)))"
+[ "$found" = $((2 * bugs)) ] || echo "WARNING: finding count differs"
+
+# shellcheck disable=SC2086
+t_eel=$(time_cmd "$runs" "$tool" $srcs -- -I"$inc")
+printf '%-28s %8.3f s\n' "eelverify" "$t_eel"
+# The peers analyse one translation unit per run, as a CI runs them.
+peer_all() { # "compiler flags..." files...
+    local cmd=$1
+    shift
+    for f in "$@"; do
+        # shellcheck disable=SC2086
+        $cmd -I"$inc" "$f" -o /dev/null >/dev/null 2>&1
+    done
+}
+for peer in "gcc -fanalyzer -c" "clang --analyze"; do
+    command -v "${peer%% *}" >/dev/null || {
+        echo "${peer%% *}: not installed"
+        continue
+    }
+    # shellcheck disable=SC2086
+    t=$(time_cmd "$runs" peer_all "$peer" $srcs)
+    printf '%-28s %8.3f s   eelverify/peer = %.2f\n' "$peer" "$t" \
+        "$(echo "$t_eel / $t" | bc -l)"
+done
+
+echo "growth (eelverify, median of $runs):"
+for size in 2000 4000 8000 15000 30000; do
+    rm -rf "$work/s"
+    "$gen" "$work/s" "$size" 0 >/dev/null || exit 2
+    k=$(cat "$work"/s/*.c | wc -l)
+    # shellcheck disable=SC2086
+    t=$(time_cmd "$runs" "$tool" $(ls "$work"/s/*.c) -- -I"$inc")
+    printf '  %6d lines  %8.3f s  %8.1f us/line\n' "$k" "$t" \
+        "$(echo "$t * 1000000 / $k" | bc -l)"
+done

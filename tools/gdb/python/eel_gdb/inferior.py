@@ -1,0 +1,259 @@
+# inferior.py - reading a running libeel program's state through gdb.
+#
+# Everything here reads the library's own data structures (src/loop.h) via
+# debug info: the thread's loop `eel__loop`, its event and group arrays and
+# the history ring of fired callbacks.  It never writes to the inferior
+# except for the hook switch `eel__debug_hooks` (see follow.py).  Errors
+# the user can act on are raised as gdb.GdbError with an "eelgdb:" prefix.
+
+import os
+
+import gdb
+
+KINDS = {1: "timer", 2: "read", 3: "write", 4: "error",
+         5: "read+timeout", 6: "write+timeout", 7: "signal"}
+TIMED_KINDS = (1, 5, 6)
+STATES = {0: "free", 1: "waiting", 2: "ready", 3: "expired"}
+HOOK = "eel__debug_on_register"
+# Functions of libeel that call callbacks, used to recognise the dispatcher
+# when the library has no line info (e.g. a stripped static link).
+DISPATCH_FUNCS = ("run_callback", "turn", "eel_run", "eel_dispatch")
+
+
+class EelError(gdb.GdbError):
+    pass
+
+
+def fail(msg):
+    raise EelError("eelgdb: " + msg)
+
+
+def require_running():
+    inf = gdb.selected_inferior()
+    if inf is None or inf.pid == 0 or not gdb.selected_thread():
+        fail("the program is not running (start it with `run` or `start`)")
+
+
+def hook_address():
+    """Address of the registration hook, or None without libeel."""
+    try:
+        return int(gdb.parse_and_eval("&" + HOOK).cast(
+            gdb.lookup_type("unsigned long")))
+    except gdb.error:
+        return None
+
+
+def require_libeel():
+    require_running()
+    if hook_address() is None:
+        prog = gdb.current_progspace().filename or "the program"
+        fail("%s is not linked with libeel (no symbol %s); eelgdb only "
+             "works on libeel programs" % (os.path.basename(prog), HOOK))
+
+
+def require_types():
+    require_libeel()
+    try:
+        gdb.lookup_type("struct eel_loop")
+    except gdb.error:
+        fail("libeel has no debug info (struct eel_loop is unknown); "
+             "rebuild libeel with -g")
+
+
+def loop():
+    """This thread's struct eel_loop value, or None without a loop."""
+    require_types()
+    try:
+        ptr = gdb.parse_and_eval("eel__loop")
+    except gdb.error as e:
+        ptr = _loop_from_frames()
+        if ptr is None:
+            fail("cannot read the thread-local eel__loop (%s)" % e)
+    if int(ptr) == 0:
+        return None
+    return ptr.dereference()
+
+
+def _loop_from_frames():
+    # Without thread-local support (no libthread_db), the dispatcher's own
+    # frames still hold the loop pointer `l`.
+    f = gdb.newest_frame()
+    while f is not None:
+        if f.name() in DISPATCH_FUNCS:
+            try:
+                return f.read_var("l")
+            except (ValueError, gdb.error):
+                pass
+        f = f.older()
+    return None
+
+
+def require_loop():
+    lp = loop()
+    if lp is None:
+        fail("this thread has no libeel loop yet (eel_init() not called)")
+    return lp
+
+
+def current():
+    """(event id, group id) of the running callback, (0, 0) outside one."""
+    lp = loop()
+    if lp is None or not int(lp["in_callback"]):
+        return 0, 0
+    return int(lp["current"]), int(lp["current_g"])
+
+
+def make_id(gen, slot):
+    return (int(gen) << 32) | int(slot)
+
+
+# ---- Code addresses ------------------------------------------------------
+
+def func_name(addr):
+    addr = int(addr)
+    if addr == 0:
+        return "-"
+    try:
+        block = gdb.block_for_pc(addr)
+    except RuntimeError:
+        block = None
+    while block is not None and block.function is None:
+        block = block.superblock
+    if block is not None:
+        return block.function.name
+    try:
+        sym = gdb.execute("info symbol 0x%x" % addr, to_string=True)
+        if " in section " in sym:
+            name = sym.split(" in section ")[0].strip()
+            return name.replace(" + ", "+")
+    except gdb.error:
+        pass
+    return "0x%x" % addr
+
+
+def site_text(site):
+    """file:line (function) of a registration's return address."""
+    site = int(site)
+    if site == 0:
+        return "?"
+    sal = gdb.find_pc_line(site - 1)  # the call, not the next instruction
+    where = func_name(site - 1)
+    if sal.symtab is None:
+        return "0x%x (%s)" % (site, where)
+    return "%s:%d (%s)" % (os.path.basename(sal.symtab.filename), sal.line,
+                           where)
+
+
+_libeel_dir = []
+
+
+def _libeel_source_dir():
+    if not _libeel_dir:
+        d = None
+        sym = gdb.lookup_global_symbol(HOOK)
+        if sym is not None and sym.symtab is not None:
+            d = os.path.dirname(sym.symtab.fullname())
+        _libeel_dir.append(d)
+    return _libeel_dir[0]
+
+
+def in_libeel(pc):
+    """Whether pc is libeel's own code (shared or statically linked)."""
+    solib = gdb.solib_name(pc)
+    if solib and os.path.basename(solib).startswith("libeel."):
+        return True
+    sal = gdb.find_pc_line(pc)
+    if sal.symtab is not None:
+        d = _libeel_source_dir()
+        return d is not None and \
+            os.path.dirname(sal.symtab.fullname()) == d
+    name = func_name(pc)
+    return name in DISPATCH_FUNCS or name.startswith("eel_")
+
+
+def callback_frame(frame=None):
+    """The frame of the running callback (the one libeel called), or None."""
+    f = frame or gdb.selected_frame()
+    while f is not None:
+        older = f.older()
+        if older is not None and not in_libeel(f.pc()) and \
+                in_libeel(older.pc()):
+            return f
+        f = older
+    return None
+
+
+# ---- Events, groups, history --------------------------------------------
+
+def events(lp=None):
+    """Pending events as dicts, in slot order."""
+    lp = lp if lp is not None else require_loop()
+    out = []
+    ev, grp = lp["ev"], lp["grp"]
+    for slot in range(1, int(lp["ev_cap"])):
+        x = ev[slot]
+        state = int(x["state"])
+        if state == 0:
+            continue
+        g = int(x["group"])
+        kind = int(x["kind"])
+        out.append({
+            "id": make_id(x["gen"], slot), "slot": slot,
+            "gid": make_id(grp[g]["gen"], g), "kind": kind,
+            "state": state, "fd": int(x["fd"]),
+            "cb": int(x["cb"]), "tcb": int(x["tcb"]),
+            "arg": int(x["arg"].cast(gdb.lookup_type("unsigned long"))),
+            "deadline": int(x["deadline"]) if kind in TIMED_KINDS else None,
+            "cause": int(x["cause"]),
+            "site": int(x["site"].cast(gdb.lookup_type("unsigned long"))),
+        })
+    return out
+
+
+def groups(lp=None):
+    """Live groups as dicts: gid, pending count, waiting flag."""
+    lp = lp if lp is not None else require_loop()
+    out = []
+    grp = lp["grp"]
+    for slot in range(1, int(lp["grp_cap"])):
+        g = grp[slot]
+        if not int(g["live"]):
+            continue
+        out.append({"gid": make_id(g["gen"], slot), "slot": slot,
+                    "npending": int(g["npending"]),
+                    "waiting": bool(int(g["waiting"]))})
+    return out
+
+
+def group_events(gid, lp=None):
+    return [e for e in events(lp) if e["gid"] == gid]
+
+
+def history(lp=None):
+    """The fired-callback ring, oldest first, as dicts keyed by id."""
+    lp = lp if lp is not None else require_loop()
+    ring = lp["hist"]
+    n = ring.type.range()[1] + 1
+    start = int(lp["hist_next"])
+    ulong = gdb.lookup_type("unsigned long")
+    out = []
+    for i in range(n):
+        h = ring[(start + i) % n]
+        if int(h["id"]) == 0:
+            continue
+        out.append({"id": int(h["id"]), "cause": int(h["cause"]),
+                    "gid": int(h["gid"]), "cb": int(h["cb"].cast(ulong)),
+                    "arg": int(h["arg"].cast(ulong)),
+                    "site": int(h["site"].cast(ulong)), "fd": int(h["fd"]),
+                    "kind": int(h["kind"]),
+                    "timed_out": bool(int(h["timed_out"]))})
+    return out, n
+
+
+def kind_text(kind, fd):
+    k = KINDS.get(kind, "kind %d" % kind)
+    if kind == 7:
+        return "%s %d" % (k, fd)
+    if kind != 1:
+        return "%s fd %d" % (k, fd)
+    return k

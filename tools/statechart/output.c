@@ -1,0 +1,347 @@
+/*
+ * output.c - the charts as JSON (stable, documented in
+ * docs/eelstatechart.md), as Graphviz dot, and as SVG by piping the dot
+ * text through the `dot` program.
+ */
+#include "statechart.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void jstr(FILE *o, const char *s)
+{
+    fputc('"', o);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(o, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", o);
+        else if (c == '\t')
+            fputs("\\t", o);
+        else if (c < 0x20)
+            fprintf(o, "\\u%04x", c);
+        else
+            fputc(c, o);
+    }
+    fputc('"', o);
+}
+
+static const char *src_kind(enum sc_src_kind k)
+{
+    static const char *const n[] = {"param", "new",     "field",
+                                    "global", "current", "unknown"};
+    return n[k];
+}
+
+static void json_path(FILE *o, const struct sc_hop *h)
+{
+    fputs("[", o);
+    for (int first = 1; h; h = h->next, first = 0) {
+        fprintf(o, "%s{\"function\": ", first ? "" : ", ");
+        jstr(o, h->func ? h->func->uname : "?");
+        fputs(", \"call\": ", o);
+        jstr(o, h->callee);
+        fputs(", \"file\": ", o);
+        jstr(o, h->loc.file);
+        fprintf(o, ", \"line\": %u, \"col\": %u}", h->loc.line, h->loc.col);
+    }
+    fputs("]", o);
+}
+
+static void json_site(FILE *o, const struct sc_site *s)
+{
+    const struct sc_hop *last = s->path;
+    while (last->next)
+        last = last->next;
+    fputs("        {\"file\": ", o);
+    jstr(o, last->loc.file);
+    fprintf(o, ", \"line\": %u, \"col\": %u, \"function\": ", last->loc.line,
+            last->loc.col);
+    jstr(o, last->func ? last->func->uname : "?");
+    fputs(", \"call\": ", o);
+    jstr(o, last->callee);
+    fprintf(o, ", \"error_path\": %s, \"approximate\": %s, \"path\": ",
+            s->error ? "true" : "false", s->approximate ? "true" : "false");
+    json_path(o, s->path);
+    fputs("}", o);
+}
+
+static void json_group(FILE *o, const struct sc_src *s)
+{
+    fputs("{\"kind\": ", o);
+    jstr(o, src_kind(s->kind));
+    fputs(", \"text\": ", o);
+    jstr(o, s->desc);
+    if (s->kind == SC_SRC_NEW) {
+        fputs(", \"file\": ", o);
+        jstr(o, s->loc.file);
+        fprintf(o, ", \"line\": %u, \"col\": %u, \"function\": ", s->loc.line,
+                s->loc.col);
+        jstr(o, s->func ? s->func->uname : "?");
+    }
+    fputs("}", o);
+}
+
+static void json_node(FILE *o, const struct sc_node *n, int last)
+{
+    fputs("      {\"id\": ", o);
+    jstr(o, n->id);
+    const char *kind = !strcmp(n->id, "delete") && !n->func ? "delete"
+                       : n->is_entry                          ? "entry"
+                       : n->func                              ? "callback"
+                                                              : "unresolved";
+    fputs(", \"kind\": ", o);
+    jstr(o, kind);
+    if (n->func) {
+        fputs(", \"function\": ", o);
+        jstr(o, n->func->name);
+        fputs(", \"file\": ", o);
+        jstr(o, n->func->loc.file);
+        fprintf(o, ", \"line\": %u", n->func->loc.line);
+    }
+    fprintf(o, ", \"origin\": %s, \"timeout_callback\": %s, \"creates\": [",
+            n->is_origin ? "true" : "false",
+            n->is_timeout_cb ? "true" : "false");
+    for (size_t i = 0; i < n->ncreates; i++) {
+        fputs(i ? ", " : "", o);
+        jstr(o, n->creates[i]);
+    }
+    fprintf(o, "]}%s\n", last ? "" : ",");
+}
+
+static void json_edge(FILE *o, const struct sc_edge *e, int last)
+{
+    fputs("      {\"from\": ", o);
+    jstr(o, e->from);
+    fputs(", \"to\": ", o);
+    jstr(o, e->to);
+    fputs(", \"kind\": ", o);
+    jstr(o, e->kind);
+    fputs(", \"group\": ", o);
+    jstr(o, e->group);
+    fprintf(o,
+            ", \"new_group\": %s, \"flags\": {\"timeout\": %s, "
+            "\"error_path\": %s, \"approximate\": %s},\n       \"sites\": [\n",
+            e->new_group ? "true" : "false", e->timeout ? "true" : "false",
+            e->error_path ? "true" : "false",
+            e->approximate ? "true" : "false");
+    for (size_t i = 0; i < e->nsites; i++) {
+        json_site(o, &e->sites[i]);
+        fputs(i + 1 < e->nsites ? ",\n" : "\n", o);
+    }
+    fprintf(o, "       ]}%s\n", last ? "" : ",");
+}
+
+void sc_write_json(const struct sc_result *r, FILE *o)
+{
+    fputs("{\n  \"format\": \"eelstatechart\",\n  \"version\": 1,\n"
+          "  \"entry\": ",
+          o);
+    jstr(o, r->entry);
+    fputs(",\n  \"warnings\": [", o);
+    for (size_t i = 0; i < r->nwarnings; i++) {
+        fputs(i ? ", " : "", o);
+        jstr(o, r->warnings[i]);
+    }
+    fputs("],\n  \"charts\": [", o);
+    for (size_t c = 0; c < r->ncharts; c++) {
+        const struct sc_chart *ch = &r->charts[c];
+        fputs(c ? ",\n" : "\n", o);
+        fputs("    {\"id\": ", o);
+        jstr(o, ch->id);
+        fputs(", \"title\": ", o);
+        jstr(o, ch->title);
+        fputs(", \"origin\": ", o);
+        jstr(o, ch->origin_names);
+        fprintf(o, ", \"reachable\": %s,\n     \"group\": ",
+                ch->reachable ? "true" : "false");
+        json_group(o, &ch->src);
+        fputs(",\n     \"nodes\": [\n", o);
+        for (size_t i = 0; i < ch->nnodes; i++)
+            json_node(o, &ch->nodes[i], i + 1 == ch->nnodes);
+        fputs("     ],\n     \"edges\": [\n", o);
+        for (size_t i = 0; i < ch->nedges; i++)
+            json_edge(o, &ch->edges[i], i + 1 == ch->nedges);
+        fputs("     ]}", o);
+    }
+    fputs(r->ncharts ? "\n  ]\n}\n" : "]\n}\n", o);
+}
+
+/* dot strings: quoted, with " and \ escaped. */
+static void dstr(FILE *o, const char *s)
+{
+    fputc('"', o);
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', o);
+        if (*s == '\n') {
+            fputs("&#10;", o);
+            continue;
+        }
+        fputc(*s, o);
+    }
+    fputc('"', o);
+}
+
+/* "file:line in f (via a() file:line > b() ...)" for tooltips. */
+static char *site_text(const struct sc_edge *e)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return NULL;
+    for (size_t i = 0; i < e->nsites && i < 20; i++) {
+        const struct sc_site *s = &e->sites[i];
+        for (const struct sc_hop *h = s->path; h; h = h->next)
+            fprintf(m, "%s%s:%u %s()", h == s->path ? "" : " > ",
+                    sc_base(h->loc.file), h->loc.line, h->callee);
+        fprintf(m, "%s%s\n", s->error ? " [error path]" : "",
+                s->approximate ? " [approximate]" : "");
+    }
+    if (e->nsites > 20)
+        fprintf(m, "... %zu more\n", e->nsites - 20);
+    fclose(m);
+    return buf;
+}
+
+static void dot_node(FILE *o, const struct sc_chart *c, const struct sc_node *n)
+{
+    fprintf(o, "    \"%s_", c->id);
+    fprintf(o, "%s\" [label=", n->id);
+    char label[512];
+    size_t len = (size_t)snprintf(label, sizeof label, "%s", n->id);
+    for (size_t i = 0; i < n->ncreates && len < sizeof label - 16; i++)
+        len += (size_t)snprintf(label + len, sizeof label - len, " -%s",
+                                n->creates[i]);
+    dstr(o, label);
+    if (!n->func && !strcmp(n->id, "delete"))
+        fputs(", shape=ellipse, color=gray50, fontcolor=gray50", o);
+    else
+        fputs(", shape=box", o);
+    if (n->is_timeout_cb)
+        fputs(", color=gray50, fontcolor=gray50", o);
+    if (n->is_entry)
+        fputs(", peripheries=2", o);
+    if (n->func) {
+        char tip[512];
+        snprintf(tip, sizeof tip, "%s:%u", n->func->loc.file,
+                 n->func->loc.line);
+        fputs(", tooltip=", o);
+        dstr(o, tip);
+        snprintf(tip, sizeof tip, "file://%s#L%u", n->func->loc.file,
+                 n->func->loc.line);
+        fputs(", URL=", o);
+        dstr(o, tip);
+    }
+    fputs("];\n", o);
+}
+
+static void dot_edge(FILE *o, const struct sc_chart *c, const struct sc_edge *e)
+{
+    fprintf(o, "    \"%s_%s\" -> \"%s_%s\" [label=", c->id, e->from, c->id,
+            e->to);
+    char label[64];
+    snprintf(label, sizeof label, "%s%s%s%s",
+             !strcmp(e->kind, "delete") ? "" : e->kind,
+             e->new_group ? " +" : "", e->new_group ? e->group : "",
+             e->approximate ? " ?" : "");
+    dstr(o, label);
+    int gray = e->timeout || !strcmp(e->kind, "delete");
+    if (gray && !e->new_group)
+        fputs(", color=gray50, fontcolor=gray50", o);
+    if (e->new_group)
+        fputs(", style=bold, color=blue, fontcolor=blue, arrowhead=onormal", o);
+    else if (e->error_path)
+        fputs(", style=dashed", o);
+    else if (e->approximate)
+        fputs(", style=dotted", o);
+    char *tip = site_text(e);
+    if (tip) {
+        fputs(", tooltip=", o);
+        dstr(o, tip);
+        fputs(", labeltooltip=", o);
+        dstr(o, tip);
+        free(tip);
+    }
+    if (e->nsites) {
+        const struct sc_hop *last = e->sites[0].path;
+        while (last->next)
+            last = last->next;
+        char url[512];
+        snprintf(url, sizeof url, "file://%s#L%u", last->loc.file,
+                 last->loc.line);
+        fputs(", URL=", o);
+        dstr(o, url);
+    }
+    fputs("];\n", o);
+}
+
+void sc_write_dot(const struct sc_result *r, FILE *o)
+{
+    fputs("digraph eelstatechart {\n  rankdir=TB;\n  node "
+          "[fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\"];\n",
+          o);
+    if (r->ncharts == 0)
+        fputs("  empty [label=\"no libeel registrations\", shape=plaintext];\n",
+              o);
+    for (size_t ci = 0; ci < r->ncharts; ci++) {
+        const struct sc_chart *c = &r->charts[ci];
+        fprintf(o, "  subgraph cluster_%s {\n    label=", c->id);
+        char t[1024];
+        snprintf(t, sizeof t, "Chart %s: %s%s", c->id, c->title,
+                 c->reachable ? "" : " (not reached from the entry)");
+        dstr(o, t);
+        fputs(";\n", o);
+        for (size_t i = 0; i < c->nnodes; i++)
+            dot_node(o, c, &c->nodes[i]);
+        for (size_t i = 0; i < c->nedges; i++)
+            dot_edge(o, c, &c->edges[i]);
+        fputs("  }\n", o);
+    }
+    fputs("}\n", o);
+}
+
+int sc_write_svg(const struct sc_result *r, FILE *out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m)
+        return -1;
+    sc_write_dot(r, m);
+    fclose(m);
+    char tmpl[] = "/tmp/eelstatechart-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+        fprintf(stderr, "eelstatechart: cannot write a temporary file: %s\n",
+                strerror(errno));
+        free(text);
+        if (fd >= 0)
+            close(fd), unlink(tmpl);
+        return -1;
+    }
+    close(fd);
+    free(text);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "dot -Tsvg '%s'", tmpl);
+    FILE *p = popen(cmd, "r");
+    int rc = -1;
+    if (p) {
+        char buf[8192];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+            fwrite(buf, 1, n, out);
+        int st = pclose(p);
+        rc = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+    }
+    unlink(tmpl);
+    if (rc)
+        fprintf(stderr, "eelstatechart: Graphviz `dot -Tsvg` failed (is "
+                        "graphviz installed?)\n");
+    return rc;
+}

@@ -1,0 +1,694 @@
+/*
+ * engine.c - the path-sensitive walk over one function's CFG.  Each path
+ * carries an abstract state (engine.h); assignments bind variables to
+ * slots and give them ranges, conditions prune paths whose ranges become
+ * empty, calls go to calls.c, and every path reaching the exit is checked
+ * for held groups and resources and becomes an outcome of the function's
+ * summary.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define STATE_BUDGET 200000
+
+/* ---- Variables and slots -------------------------------------------------- */
+
+int var_index(const struct fctx *fc, const struct ea_var *v)
+{
+    if (!v || v->kind == EA_VAR_GLOBAL || v->is_static_storage)
+        return -1;
+    for (int i = 0; i < fc->nvars; i++)
+        if (fc->vars[i] == v)
+            return i;
+    return -1;
+}
+
+static enum slot_type type_of_var(const struct ea_var *v)
+{
+    if (v->is_group_id)
+        return T_GROUP;
+    if (v->type && strchr(v->type, '*'))
+        return T_PTR;
+    return T_INT;
+}
+
+static int add_slot(struct fctx *fc, struct slot s)
+{
+    if (fc->nslots == fc->capslots) {
+        fc->capslots = fc->capslots ? 2 * fc->capslots : 16;
+        fc->slots = xrealloc(fc->slots, fc->capslots * sizeof(*fc->slots));
+    }
+    fc->slots[fc->nslots] = s;
+    return fc->nslots++;
+}
+
+int slot_for_call(struct fctx *fc, const struct ea_call *call)
+{
+    for (int i = 2 * (int)fc->f->nparams; i < fc->nslots; i++)
+        if (fc->slots[i].call == call)
+            return i;
+    return -1;
+}
+
+/* The group field of the object in slot b: in a callback, the object
+ * behind `arg` carries the callback's own group (registrations pass the
+ * struct and its gid together), so it is the gid parameter's slot. */
+static int gfield_of(struct fctx *fc, int b)
+{
+    if (b < 0 || fc->slots[b].origin != O_PARAM)
+        return -1;
+    int p = fc->slots[b].param;
+    if (fc->is_cb && p == 1 && fc->f->nparams >= 1 &&
+        fc->f->params[0]->is_group_id)
+        return 0;
+    return 2 * p + 1;
+}
+
+int resolve_slot(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
+                 const struct scratch *sc)
+{
+    e = ea_expr_strip(e);
+    if (!e)
+        return -1;
+    int r = -1;
+    switch (e->kind) {
+    case EA_E_VAR: {
+        int v = var_index(fc, e->var);
+        r = v >= 0 ? st_bind(fc, s)[v] : -1;
+        break;
+    }
+    case EA_E_FIELD:
+        if (e->is_group_id)
+            r = gfield_of(fc, resolve_slot(fc, s, e->lhs, sc));
+        break;
+    case EA_E_CALL:
+        for (int i = 0; sc && i < sc->ncalls; i++)
+            if (sc->calls[i].call == e->call)
+                r = sc->calls[i].slot;
+        break;
+    case EA_E_ASSIGN:
+        r = resolve_slot(fc, s, e->lhs, sc);
+        break;
+    case EA_E_COND: /* c ? made : NULL and the like */
+        r = resolve_slot(fc, s, e->rhs, sc);
+        if (r < 0)
+            r = resolve_slot(fc, s, e->third, sc);
+        break;
+    default:
+        break;
+    }
+    if (r >= 0 && st_state(fc, s)[r] == ST_NONE)
+        return -1;
+    return r;
+}
+
+/* "'p' (from 'malloc' at f.c:3)" or, unnamed, "from 'malloc' at ...". */
+static const char *slot_what(struct fctx *fc, unsigned char *s, int slot)
+{
+    const char *n = slot_name(fc, s, slot);
+    if (n == fc->slots[slot].desc)
+        return n;
+    return arena_printf(&fc->arena, "'%s' (%s)", n, fc->slots[slot].desc);
+}
+
+const char *slot_name(struct fctx *fc, unsigned char *s, int slot)
+{
+    int16_t *b = st_bind(fc, s);
+    for (int i = 0; i < fc->nvars; i++)
+        if (b[i] == slot)
+            return fc->vars[i]->name;
+    return fc->slots[slot].desc;
+}
+
+/* ---- Values and conditions ------------------------------------------------- */
+
+struct ival value_of(struct fctx *fc, unsigned char *s,
+                     const struct ea_expr *e, const struct scratch *sc)
+{
+    e = ea_expr_strip(e);
+    if (!e)
+        return iv_top();
+    switch (e->kind) {
+    case EA_E_INT:
+        return iv_exact(e->ival);
+    case EA_E_VAR: {
+        int v = var_index(fc, e->var);
+        if (v >= 0 && fc->fact_of[v] >= 0)
+            return st_facts(fc, s)[fc->fact_of[v]];
+        return iv_top();
+    }
+    case EA_E_CALL:
+        for (int i = 0; sc && i < sc->ncalls; i++)
+            if (sc->calls[i].call == e->call)
+                return sc->calls[i].ret;
+        return iv_top();
+    case EA_E_ASSIGN:
+        return value_of(fc, s, e->rhs, sc);
+    case EA_E_COND: {
+        struct ival a = value_of(fc, s, e->rhs, sc);
+        struct ival b = value_of(fc, s, e->third, sc);
+        return iv_range(a.lo < b.lo ? a.lo : b.lo, a.hi > b.hi ? a.hi : b.hi);
+    }
+    case EA_E_UNOP:
+        if (e->op && strcmp(e->op, "-") == 0) {
+            struct ival x = value_of(fc, s, e->lhs, sc);
+            if (iv_is_exact(&x) && x.lo != V_MIN)
+                return iv_exact(-x.lo);
+        }
+        if (e->op && strcmp(e->op, "!") == 0)
+            return iv_range(0, 1);
+        return iv_top();
+    case EA_E_BINOP:
+        if (e->op && (strchr("<>", e->op[0]) || !strcmp(e->op, "==") ||
+                      !strcmp(e->op, "!=") || !strcmp(e->op, "&&") ||
+                      !strcmp(e->op, "||")) &&
+            strcmp(e->op, "<<") && strcmp(e->op, ">>"))
+            return iv_range(0, 1);
+        return iv_top();
+    default:
+        return iv_top();
+    }
+}
+
+/* After a variable's range shrank: a held value whose variable can now only
+ * hold the failure value (NULL, 0 group, negative fd) was never made. */
+static void failure_prune(struct fctx *fc, unsigned char *s, int v)
+{
+    int slot = st_bind(fc, s)[v];
+    if (slot < 0 || fc->fact_of[v] < 0)
+        return;
+    const struct ival *iv = &st_facts(fc, s)[fc->fact_of[v]];
+    const struct slot *sl = &fc->slots[slot];
+    int neg = 0;
+    if (sl->origin == O_SITE && sl->pair >= 0)
+        neg = fc->v->cfg->pairs[sl->pair].fail_negative;
+    else if (sl->type == T_INT)
+        neg = 1;
+    int failed = neg ? iv->hi < 0 : (iv->lo == 0 && iv->hi == 0);
+    if (failed && st_state(fc, s)[slot] == ST_LIVE)
+        st_state(fc, s)[slot] = ST_NONE;
+}
+
+int fact_var(struct fctx *fc, const struct ea_expr *e)
+{
+    e = ea_expr_strip(e);
+    if (e && e->kind == EA_E_ASSIGN)
+        e = ea_expr_strip(e->lhs);
+    if (!e || e->kind != EA_E_VAR)
+        return -1;
+    int v = var_index(fc, e->var);
+    return v >= 0 && fc->fact_of[v] >= 0 ? v : -1;
+}
+
+static int is_cmp(const char *op)
+{
+    return op && (!strcmp(op, "==") || !strcmp(op, "!=") ||
+                  !strcmp(op, "<") || !strcmp(op, "<=") ||
+                  !strcmp(op, ">") || !strcmp(op, ">="));
+}
+
+static const char *flip(const char *op)
+{
+    if (!strcmp(op, "<"))
+        return ">";
+    if (!strcmp(op, ">"))
+        return "<";
+    if (!strcmp(op, "<="))
+        return ">=";
+    if (!strcmp(op, ">="))
+        return "<=";
+    return op;
+}
+
+int refine_var(struct fctx *fc, unsigned char *s, int v,
+                      const char *op, long long c, int truth)
+{
+    struct ival *iv = &st_facts(fc, s)[fc->fact_of[v]];
+    if (!iv_refine(iv, op, c, truth))
+        return 0;
+    failure_prune(fc, s, v);
+    return 1;
+}
+
+/* Narrows state s to the paths where `e` is `truth`; 0 if none exist. */
+static int cond_refine(struct fctx *fc, unsigned char *s,
+                       const struct ea_expr *e, int truth,
+                       const struct scratch *sc)
+{
+    e = ea_expr_strip(e);
+    if (!e)
+        return 1;
+    if (e->kind == EA_E_UNOP && e->op && !strcmp(e->op, "!"))
+        return cond_refine(fc, s, e->lhs, !truth, sc);
+    if (e->kind == EA_E_BINOP && is_cmp(e->op)) {
+        struct ival r = value_of(fc, s, e->rhs, sc);
+        struct ival l = value_of(fc, s, e->lhs, sc);
+        int lv = fact_var(fc, e->lhs), rv = fact_var(fc, e->rhs);
+        if (lv >= 0 && iv_is_exact(&r))
+            return refine_var(fc, s, lv, e->op, r.lo, truth);
+        if (rv >= 0 && iv_is_exact(&l))
+            return refine_var(fc, s, rv, flip(e->op), l.lo, truth);
+        if (iv_is_exact(&r))
+            return iv_may(&l, e->op, &r, truth);
+        if (iv_is_exact(&l))
+            return iv_may(&r, flip(e->op), &l, truth);
+        return 1;
+    }
+    int v = fact_var(fc, e);
+    if (v >= 0)
+        return refine_var(fc, s, v, "!=", 0, truth);
+    struct ival x = value_of(fc, s, e, sc);
+    struct ival zero = iv_exact(0);
+    return iv_may(&x, "!=", &zero, truth);
+}
+
+/* ---- Findings ---------------------------------------------------------- */
+
+void finding(struct fctx *fc, enum vrule rule, struct ea_loc loc,
+             const struct pnote *notes, const char *msg)
+{
+    size_t n;
+    struct vnote *a = pnote_array(notes, &n);
+    /* Very long paths: keep the last notes, which lead to the finding. */
+    size_t skip = n > 40 ? n - 40 : 0;
+    vreport_add(fc->v->report, rule, loc, fc->f->name, msg, a + skip,
+                n - skip);
+    free(a);
+}
+
+/* ---- Actions ------------------------------------------------------------- */
+
+static void escape(struct fctx *fc, unsigned char *s, int slot,
+                   const struct ea_expr *into, struct ea_loc loc)
+{
+    unsigned char *st = st_state(fc, s);
+    if (slot < 0 || (st[slot] != ST_LIVE && st[slot] != ST_HANDED))
+        return;
+    st[slot] = ST_ESCAPED;
+    const struct slot *sl = &fc->slots[slot];
+    if (!fc->v->cfg->verbose || (sl->type != T_GROUP && sl->origin != O_SITE))
+        return;
+    /* Say it once per place and value, not once per path. */
+    for (size_t i = 0; i < fc->nsaid; i++)
+        if (fc->said[i].line == loc.line && fc->said[i].col == loc.col &&
+            fc->said[i].slot == slot)
+            return;
+    if (fc->nsaid < sizeof(fc->said) / sizeof(fc->said[0])) {
+        fc->said[fc->nsaid].line = loc.line;
+        fc->said[fc->nsaid].col = loc.col;
+        fc->said[fc->nsaid++].slot = slot;
+    }
+    vverbose(fc->v, "%s:%u: in '%s': %s %s escapes into '%s' (stored in a "
+                    "longer-lived place); not tracked further",
+             vloc_file(&loc), loc.line, fc->f->name,
+             sl->type == T_GROUP ? "group" : "resource", slot_what(fc, s, slot),
+             into && into->text ? into->text : "?");
+}
+
+static void do_assign(struct fctx *fc, unsigned char *s,
+                      const struct ea_action *a, const struct scratch *sc)
+{
+    const struct ea_expr *lhs = ea_expr_strip(a->lhs);
+    if (!lhs || !a->rhs)
+        return;
+    int plain = a->op && strcmp(a->op, "=") == 0;
+    int v = lhs->kind == EA_E_VAR ? var_index(fc, lhs->var) : -1;
+    if (v < 0) {
+        /* Stored into a field, array, global or through a pointer. */
+        if (plain)
+            escape(fc, s, resolve_slot(fc, s, a->rhs, sc), lhs, a->loc);
+        return;
+    }
+    if (!plain) {
+        if (fc->fact_of[v] >= 0)
+            st_facts(fc, s)[fc->fact_of[v]] = iv_top();
+        return;
+    }
+    int slot = resolve_slot(fc, s, a->rhs, sc);
+    if (fc->fact_of[v] >= 0)
+        st_facts(fc, s)[fc->fact_of[v]] = value_of(fc, s, a->rhs, sc);
+    st_bind(fc, s)[v] = (int16_t)slot;
+}
+
+static void do_return(struct fctx *fc, unsigned char *s,
+                      const struct ea_action *a, struct scratch *sc)
+{
+    sc->has_ret = 1;
+    sc->retloc = a->loc;
+    sc->ret_slot = -1;
+    sc->retv = iv_top();
+    if (!a->rhs)
+        return;
+    sc->retv = value_of(fc, s, a->rhs, sc);
+    sc->ret_slot = resolve_slot(fc, s, a->rhs, sc);
+}
+
+/* ---- Exits --------------------------------------------------------------- */
+
+static void outcome_notes(struct voutcome *o, const struct pnote *notes)
+{
+    size_t n;
+    struct vnote *a = pnote_array(notes, &n);
+    size_t skip = n > VOUT_NOTES ? n - VOUT_NOTES : 0;
+    o->nnotes = n - skip;
+    o->notes = xcalloc(o->nnotes, sizeof(*o->notes));
+    for (size_t i = 0; i < o->nnotes; i++) {
+        o->notes[i].loc = a[skip + i].loc;
+        o->notes[i].msg = xstrdup(a[skip + i].msg);
+    }
+    free(a);
+}
+
+static void add_outcome(struct fctx *fc, unsigned char *s,
+                        const struct scratch *sc, struct ea_loc loc,
+                        const struct pnote *notes)
+{
+    struct vsummary *sum = fc->sum;
+    size_t np = 2 * fc->f->nparams;
+    struct voutcome o = {0};
+    o.st = xmalloc(np ? np : 1);
+    o.first = xmalloc(np ? np : 1);
+    memcpy(o.st, st_state(fc, s), np);
+    memcpy(o.first, st_first(fc, s), np);
+    struct ival rv = sc->has_ret ? sc->retv : iv_top();
+    o.ret_lo = rv.lo;
+    o.ret_hi = rv.hi;
+    o.ret_new = -2;
+    int rs = sc->has_ret ? sc->ret_slot : -1;
+    if (rs >= 0 && fc->slots[rs].origin == O_SITE &&
+        st_state(fc, s)[rs] == ST_LIVE)
+        o.ret_new = fc->slots[rs].pair;
+    o.exit = loc;
+    for (size_t i = 0; i < sum->cur.nouts; i++) {
+        struct voutcome *p = &sum->cur.outs[i];
+        if (p->ret_lo == o.ret_lo && p->ret_hi == o.ret_hi &&
+            p->ret_new == o.ret_new && !memcmp(p->st, o.st, np) &&
+            !memcmp(p->first, o.first, np)) {
+            free(o.st);
+            free(o.first);
+            return;
+        }
+    }
+    if (sum->cur.nouts == sum->cur.capouts) {
+        sum->cur.capouts = sum->cur.capouts ? 2 * sum->cur.capouts : 8;
+        sum->cur.outs = xrealloc(sum->cur.outs, sum->cur.capouts * sizeof(*sum->cur.outs));
+    }
+    outcome_notes(&o, notes);
+    sum->cur.outs[sum->cur.nouts++] = o;
+}
+
+static void add_exit(struct fctx *fc, int param, struct ea_loc loc,
+                     const struct pnote *notes)
+{
+    struct vctx *v = fc->v;
+    for (size_t i = 0; i < v->nexits; i++)
+        if (v->exits[i].f == fc->f && v->exits[i].param == param &&
+            v->exits[i].loc.line == loc.line && v->exits[i].loc.col == loc.col)
+            return;
+    if (v->nexits == v->capexits) {
+        v->capexits = v->capexits ? 2 * v->capexits : 16;
+        v->exits = xrealloc(v->exits, v->capexits * sizeof(*v->exits));
+    }
+    struct vexit *e = &v->exits[v->nexits++];
+    e->f = fc->f;
+    e->param = param;
+    e->loc = loc;
+    struct vnote *a = pnote_array(notes, &e->nnotes);
+    e->notes = xcalloc(e->nnotes, sizeof(*e->notes));
+    for (size_t i = 0; i < e->nnotes; i++) {
+        e->notes[i].loc = a[i].loc;
+        e->notes[i].msg = xstrdup(a[i].msg);
+    }
+    free(a);
+}
+
+static void do_exit(struct fctx *fc, const struct ea_node *from,
+                    unsigned char *s, const struct pnote *notes,
+                    const struct scratch *sc)
+{
+    struct ea_loc loc = fc->f->end_loc;
+    if (from->kind == EA_N_RETURN && sc->has_ret)
+        loc = sc->retloc;
+    unsigned char *st = st_state(fc, s);
+    const char *fn = fc->f->name;
+    const char *role = fc->is_cb ? "callback" : "function";
+    for (int i = 0; i < fc->nslots; i++) {
+        if (st[i] != ST_LIVE || (sc->has_ret && sc->ret_slot == i))
+            continue;
+        const struct slot *sl = &fc->slots[i];
+        if (sl->origin == O_SITE) {
+            int grp = sl->pair == -1;
+            const char *m = arena_printf(
+                &fc->arena,
+                grp ? "group %s leaked: %s '%s' returns without "
+                      "registering or deleting it"
+                    : "resource %s leaked: %s '%s' returns without "
+                      "releasing or handing it on",
+                slot_what(fc, s, i), role, fn);
+            finding(fc, grp ? R_GROUP_LEAK : R_RESOURCE_LEAK, loc, notes, m);
+        } else if (sl->origin == O_PARAM && fc->is_cb && sl->param == 0 &&
+                   sl->type == T_GROUP) {
+            const char *m = arena_printf(
+                &fc->arena,
+                "group '%s' leaked: callback '%s' returns without "
+                "registering or deleting it",
+                fc->f->params[0]->name, fn);
+            finding(fc, R_GROUP_LEAK, loc, notes, m);
+        } else if (sl->origin == O_PARAM && fc->is_cb &&
+                   (sl->param == 1 || sl->param == 2)) {
+            add_exit(fc, sl->param, loc, notes);
+        }
+    }
+    add_outcome(fc, s, sc, loc, notes);
+}
+
+/* ---- The walk ------------------------------------------------------------ */
+
+static const char *edge_note(struct fctx *fc, const struct ea_node *n,
+                             const struct ea_edge *e)
+{
+    const char *c = n->cond && n->cond->text ? n->cond->text : "?";
+    if (e->flags & EA_EDGE_F_GOTO)
+        return arena_printf(&fc->arena, "jumping to '%s'",
+                            e->to->label ? e->to->label : "label");
+    switch (e->kind) {
+    case EA_EDGE_TRUE:
+        return arena_printf(&fc->arena, "following 'true' branch (when '%s')",
+                            c);
+    case EA_EDGE_FALSE:
+        return arena_printf(&fc->arena,
+                            "following 'false' branch (when '%s')", c);
+    case EA_EDGE_CASE:
+        return arena_printf(&fc->arena, "taking case %lld of '%s'",
+                            e->case_lo, c);
+    case EA_EDGE_DEFAULT:
+        return arena_printf(&fc->arena, "taking the default of '%s'", c);
+    default:
+        return NULL;
+    }
+}
+
+static void successors(struct fctx *fc, const struct ea_node *n,
+                       unsigned char *s, const struct pnote *notes,
+                       struct scratch *sc)
+{
+    for (size_t i = 0; i < n->nsucc; i++) {
+        const struct ea_edge *e = &n->succ[i];
+        if (e->kind == EA_EDGE_NORETURN)
+            continue;
+        unsigned char *ns = st_copy(fc, s);
+        int ok = 1;
+        if (e->kind == EA_EDGE_TRUE || e->kind == EA_EDGE_FALSE)
+            ok = cond_refine(fc, ns, n->cond, e->kind == EA_EDGE_TRUE, sc);
+        else if (e->kind == EA_EDGE_CASE && e->case_known) {
+            int v = fact_var(fc, n->cond);
+            if (v >= 0)
+                ok = refine_var(fc, ns, v, ">=", e->case_lo, 1) &&
+                     refine_var(fc, ns, v, "<=", e->case_hi, 1);
+        }
+        if (!ok)
+            continue;
+        const struct pnote *nn = notes;
+        const char *msg = edge_note(fc, n, e);
+        if (msg && n->nsucc > 1)
+            nn = pnote_add(fc, notes, n->cond ? n->cond->loc : n->loc, msg);
+        else if (msg && (e->flags & EA_EDGE_F_GOTO))
+            nn = pnote_add(fc, notes, n->loc, msg);
+        if (e->to == fc->f->cfg.exit)
+            do_exit(fc, n, ns, nn, sc);
+        else if (e->kind == EA_EDGE_ALWAYS)
+            st_push(fc, e->to, ns, nn, sc->calls + sc->ninherit,
+                    sc->ncalls - sc->ninherit);
+        else
+            st_push(fc, e->to, ns, nn, NULL, 0);
+    }
+}
+
+static void run_actions(struct fctx *fc, const struct ea_node *n, size_t i,
+                        unsigned char *s, const struct pnote *notes,
+                        struct scratch *sc)
+{
+    for (; i < n->nactions; i++) {
+        const struct ea_action *a = &n->actions[i];
+        if (a->kind == EA_ACT_CALL && a->call) {
+            apply_call(fc, n, i, s, notes, sc, run_actions);
+            return;
+        }
+        if (a->kind == EA_ACT_ASSIGN)
+            do_assign(fc, s, a, sc);
+        else if (a->kind == EA_ACT_RETURN)
+            do_return(fc, s, a, sc);
+    }
+    successors(fc, n, s, notes, sc);
+}
+
+/* ---- Setting up one function -------------------------------------------- */
+
+static void collect_cond_vars(struct fctx *fc, const struct ea_expr *e)
+{
+    if (!e)
+        return;
+    if (e->kind == EA_E_VAR) {
+        int v = var_index(fc, e->var);
+        if (v >= 0 && fc->fact_of[v] < 0)
+            fc->fact_of[v] = fc->nfacts++;
+    }
+    collect_cond_vars(fc, e->lhs);
+    collect_cond_vars(fc, e->rhs);
+    collect_cond_vars(fc, e->third);
+}
+
+static void setup(struct fctx *fc)
+{
+    struct ea_function *f = fc->f;
+    fc->nvars = (int)(f->nparams + f->nlocals);
+    fc->vars = xcalloc((size_t)fc->nvars, sizeof(*fc->vars));
+    for (size_t i = 0; i < f->nparams; i++)
+        fc->vars[i] = f->params[i];
+    for (size_t i = 0; i < f->nlocals; i++)
+        fc->vars[f->nparams + i] = f->locals[i];
+    fc->fact_of = xmalloc((size_t)fc->nvars * sizeof(int));
+    for (int i = 0; i < fc->nvars; i++)
+        fc->fact_of[i] = -1;
+    for (size_t i = 0; i < f->cfg.nnodes; i++)
+        collect_cond_vars(fc, f->cfg.nodes[i]->cond);
+    for (size_t i = 0; i < f->nparams; i++) {
+        const struct ea_var *p = f->params[i];
+        add_slot(fc, (struct slot){O_PARAM, type_of_var(p), (int)i, -2, NULL,
+                                   xasprintf("parameter '%s'", p->name)});
+        add_slot(fc, (struct slot){O_GFIELD, T_GROUP, (int)i, -1, NULL,
+                                   xasprintf("the group in '%s'", p->name)});
+    }
+}
+
+static void layout(struct fctx *fc)
+{
+    size_t n = (size_t)fc->nslots;
+    fc->off_first = n;
+    fc->off_bind = (2 * n + 1) & ~(size_t)1;
+    fc->off_facts = (fc->off_bind + 2 * (size_t)fc->nvars + 7) & ~(size_t)7;
+    fc->ssize = fc->off_facts + (size_t)fc->nfacts * sizeof(struct ival);
+}
+
+static unsigned char *entry_state(struct fctx *fc)
+{
+    unsigned char *s = st_new(fc);
+    for (size_t i = 0; i < fc->f->nparams; i++) {
+        st_state(fc, s)[2 * i] = ST_LIVE;
+        st_state(fc, s)[2 * i + 1] = ST_LIVE;
+        st_bind(fc, s)[i] = (int16_t)(2 * i);
+    }
+    return s;
+}
+
+/* Drops what a failed (over-budget) run added to the shared results. */
+static void rollback(struct fctx *fc, size_t nfind, size_t nexit,
+                     size_t nhand)
+{
+    struct vctx *v = fc->v;
+    struct vreport tail = *v->report;
+    tail.items += nfind;
+    tail.n -= nfind;
+    tail.cap = tail.n;
+    for (size_t i = 0; i < tail.n; i++) {
+        for (size_t j = 0; j < tail.items[i].nnotes; j++)
+            free((char *)tail.items[i].notes[j].msg);
+        free(tail.items[i].notes);
+        free((char *)tail.items[i].msg);
+    }
+    v->report->n = nfind;
+    for (size_t i = nexit; i < v->nexits; i++) {
+        for (size_t j = 0; j < v->exits[i].nnotes; j++)
+            free((char *)v->exits[i].notes[j].msg);
+        free(v->exits[i].notes);
+    }
+    v->nexits = nexit;
+    fc->sum->cur.nhands = nhand;
+    for (size_t i = 0; i < fc->sum->cur.nouts; i++)
+        voutcome_free(&fc->sum->cur.outs[i]);
+    fc->sum->cur.nouts = 0;
+}
+
+static int walk(struct fctx *fc)
+{
+    const struct ea_cfg *g = &fc->f->cfg;
+    if (!g->entry)
+        return 1;
+    st_push(fc, g->entry, entry_state(fc), NULL, NULL, 0);
+    struct ventry *e;
+    while ((e = st_pop(fc)) && !fc->overflow) {
+        struct scratch sc;
+        memset(&sc, 0, sizeof(sc));
+        sc.ret_slot = -1;
+        for (int i = 0; i < e->ninh && i < 32; i++)
+            sc.calls[sc.ncalls++] = e->inh[i];
+        sc.ninherit = sc.ncalls;
+        run_actions(fc, e->node, 0, st_copy(fc, e->state), e->notes, &sc);
+    }
+    fc->v->states_total += fc->tcount;
+    return !fc->overflow;
+}
+
+void verify_function(struct vctx *ctx, struct ea_function *f)
+{
+    struct fctx fc;
+    memset(&fc, 0, sizeof(fc));
+    fc.v = ctx;
+    fc.f = f;
+    fc.sum = &ctx->sums[f->id];
+    fc.is_cb = ctx->is_cb[f->id];
+    fc.budget = STATE_BUDGET;
+    fc.use_facts = !ctx->cfg->no_facts;
+    setup(&fc);
+    /* Call sites that may make a value get their slot up front so that the
+     * state layout is fixed for the whole walk. */
+    for (size_t i = 0; i < f->ncalls; i++)
+        slot_for_call_prepare(&fc, f->calls[i]);
+    layout(&fc);
+    size_t nfind = ctx->report->n, nexit = ctx->nexits;
+    size_t nhand = fc.sum->cur.nhands;
+    if (!walk(&fc)) {
+        rollback(&fc, nfind, nexit, nhand);
+        st_reset(&fc);
+        ctx->fallbacks++;
+        vverbose(ctx, "%s: more than %d states; walking again without "
+                      "integer facts",
+                 f->name, STATE_BUDGET);
+        fc.use_facts = 0;
+        if (!walk(&fc)) {
+            fprintf(stderr,
+                    "eelverify: warning: '%s' has too many paths to "
+                    "check; its results are incomplete\n",
+                    f->name);
+        }
+    }
+    st_reset(&fc);
+    for (int i = 0; i < fc.nslots; i++)
+        free((char *)fc.slots[i].desc);
+    free(fc.slots);
+    free(fc.vars);
+    free(fc.fact_of);
+    fc.sum->state = 2;
+}

@@ -1,0 +1,188 @@
+/*
+ * engine.h - internals of eelverify's path-sensitive engine, shared by
+ * state.c (abstract states, integer facts, the visited set), engine.c (the
+ * walk over one function's CFG), calls.c (what a call does to a state:
+ * libeel, pairs, summaries of helpers) and program.c (whole program).
+ *
+ * A state holds, for every tracked "slot" (a parameter, the group in a
+ * parameter's fields, or a value made at one call site), its state and the
+ * first thing done to it; for every variable, the slot it holds; and for
+ * the variables tested in conditions, an integer range.  States are flat
+ * byte strings so that equal states are found by hashing: reaching a node
+ * again with a state already seen there ends the path, which makes loops a
+ * fixed point over a finite lattice rather than an unrolling bound.
+ */
+#ifndef EEL_VERIFY_ENGINE_H
+#define EEL_VERIFY_ENGINE_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "verify.h"
+
+#define V_MIN LLONG_MIN
+#define V_MAX LLONG_MAX
+
+struct ival {
+    long long lo, hi, ne, has_ne; /* [lo,hi] without ne (if has_ne) */
+};
+
+enum slot_origin { O_PARAM, O_GFIELD, O_SITE };
+enum slot_type { T_GROUP, T_PTR, T_INT };
+
+struct slot {
+    enum slot_origin origin;
+    enum slot_type type;
+    int param;      /* O_PARAM / O_GFIELD: parameter index */
+    int pair;       /* O_SITE resources: pair index; -1 group, -2 unknown */
+    const struct ea_call *call; /* O_SITE */
+    const char *desc; /* "malloc at f.c:12", "parameter 'gid'" */
+};
+
+/* Path notes: a persistent list, newest first, sharing prefixes. */
+struct pnote {
+    const struct pnote *prev;
+    struct ea_loc loc;
+    const char *msg;
+    unsigned len;
+};
+
+/* Per node: results of calls in this node (for the assignment and the
+ * condition that follow), and the return being taken. */
+struct callres {
+    const struct ea_call *call;
+    struct ival ret;
+    int slot; /* slot of the value it made, or -1 */
+};
+struct scratch {
+    struct callres calls[32];
+    int ncalls;
+    int ninherit; /* calls[0..ninherit) came from the previous node */
+    int ret_slot;
+    int has_ret;
+    struct ival retv;
+    struct ea_loc retloc;
+};
+
+struct arena {
+    struct arena_blk *blk;
+};
+
+struct fctx {
+    struct vctx *v;
+    struct ea_function *f;
+    struct vsummary *sum;
+    int is_cb;
+    struct slot *slots;
+    int nslots, capslots;
+    const struct ea_var **vars; /* params, then locals */
+    int nvars;
+    int *fact_of; /* var index -> fact index or -1 */
+    int nfacts;
+    int use_facts;
+    size_t ssize, off_first, off_bind, off_facts;
+    /* visited set */
+    struct ventry **table;
+    size_t tcap, tcount;
+    struct arena arena;
+    size_t budget;
+    int overflow;
+    /* escapes already reported in verbose mode */
+    struct {
+        unsigned line, col;
+        int slot;
+    } said[64];
+    size_t nsaid;
+    /* work stack */
+    struct ventry **stack;
+    size_t nstack, capstack;
+};
+
+/* A state waiting at a node.  The core may put a call in the node before
+ * the statement that uses its value (`return f(x);`), so the results of
+ * the calls of the previous node ride along (and count for equality). */
+struct ventry {
+    const struct ea_node *node;
+    unsigned char *state;
+    const struct pnote *notes;
+    uint64_t hash;
+    struct callres *inh;
+    int ninh;
+};
+
+/* state.c */
+void *arena_alloc(struct arena *a, size_t n);
+void arena_free(struct arena *a);
+const char *arena_printf(struct arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+unsigned char *st_new(struct fctx *fc);
+unsigned char *st_copy(struct fctx *fc, const unsigned char *s);
+static inline unsigned char *st_state(struct fctx *fc, unsigned char *s)
+{
+    (void)fc;
+    return s; /* slot states come first */
+}
+static inline unsigned char *st_first(struct fctx *fc, unsigned char *s)
+{
+    return s + fc->off_first;
+}
+static inline int16_t *st_bind(struct fctx *fc, unsigned char *s)
+{
+    return (int16_t *)(s + fc->off_bind);
+}
+static inline struct ival *st_facts(struct fctx *fc, unsigned char *s)
+{
+    return (struct ival *)(s + fc->off_facts);
+}
+/* Pushes (node, state) unless already seen; takes the state. */
+void st_push(struct fctx *fc, const struct ea_node *node, unsigned char *s,
+             const struct pnote *notes, const struct callres *inh, int ninh);
+struct ventry *st_pop(struct fctx *fc);
+void st_reset(struct fctx *fc);
+
+struct ival iv_top(void);
+struct ival iv_exact(long long v);
+struct ival iv_range(long long lo, long long hi);
+int iv_is_exact(const struct ival *v);
+int iv_empty(const struct ival *v);
+/* Restricts v to values where `v op c` is `truth`; 0 if none remain. */
+int iv_refine(struct ival *v, const char *op, long long c, int truth);
+/* Could `a op b` be `truth` for some values? */
+int iv_may(const struct ival *a, const char *op, const struct ival *b,
+           int truth);
+
+const struct pnote *pnote_add(struct fctx *fc, const struct pnote *prev,
+                              struct ea_loc loc, const char *msg);
+/* Array of notes oldest first (malloc'd); *n set. */
+struct vnote *pnote_array(const struct pnote *p, size_t *n);
+
+/* engine.c */
+int var_index(const struct fctx *fc, const struct ea_var *v);
+int resolve_slot(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
+                 const struct scratch *sc);
+struct ival value_of(struct fctx *fc, unsigned char *s,
+                     const struct ea_expr *e, const struct scratch *sc);
+const char *slot_name(struct fctx *fc, unsigned char *s, int slot);
+/* The variable (with a range) an expression reads or assigns, or -1. */
+int fact_var(struct fctx *fc, const struct ea_expr *e);
+/* Narrows variable v to `v op c` == truth; 0 if that cannot hold. */
+int refine_var(struct fctx *fc, unsigned char *s, int v, const char *op,
+               long long c, int truth);
+void finding(struct fctx *fc, enum vrule rule, struct ea_loc loc,
+             const struct pnote *notes, const char *msg);
+int slot_for_call(struct fctx *fc, const struct ea_call *call);
+
+/* calls.c: applies a call; calls `k` for each resulting state. */
+typedef void (*cont_fn)(struct fctx *fc, const struct ea_node *node,
+                        size_t next, unsigned char *s,
+                        const struct pnote *notes, struct scratch *sc);
+void apply_call(struct fctx *fc, const struct ea_node *node, size_t idx,
+                unsigned char *s, const struct pnote *notes,
+                struct scratch *sc, cont_fn k);
+void record_hand(struct fctx *fc, int from_slot, struct ea_function *to,
+                 int to_param, struct ea_loc loc, const char *origin);
+int fd_like(const struct fctx *fc, int slot);
+/* Gives the call a slot if it may make a group or resource. */
+void slot_for_call_prepare(struct fctx *fc, const struct ea_call *c);
+
+#endif /* EEL_VERIFY_ENGINE_H */
