@@ -86,7 +86,8 @@ int eel_group_set_waiting(eel_group_id gid, int waiting);
 /* ---- Events ------------------------------------------------------------ */
 /* All registrations are one-shot: one registration, at most one call.
  * Errors: EINVAL (no loop, unknown/deleted group, NULL callback, negative
- * timeout), EBADF (invalid fd), ENOMEM. */
+ * timeout), EBADF (invalid fd), EPERM (epoll cannot watch the fd, e.g. a
+ * regular file), ENOMEM. */
 
 /* Calls cb after timeout_milliseconds (0: on the next loop turn). */
 eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *cb_arg,
@@ -118,8 +119,9 @@ eel_event_id eel_add_signal(eel_group_id gid, eel_callback cb, void *cb_arg,
  * was cancelled, or never existed. */
 int eel_cancel(eel_event_id ev);
 /* Cancels every pending event on fd, then closes it.  Use it instead of
- * close() for fds that may have events: the loop then knows the fd number
- * may come back as a different file.  Returns close()'s result. */
+ * close() for fds that may have events, and for a callback's own fd whose
+ * number it may reuse at once (docs/api.md, "Closing fds").  Returns
+ * close()'s result. */
 int eel_close(int fd);
 
 /* ---- Introspection (for tools and tests) -------------------------------- */

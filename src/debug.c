@@ -6,7 +6,7 @@
  * (group, callbacks, argument, fd, and the call site), so the debugger
  * follows registrations made anywhere - helpers, macros, function pointers -
  * without reading source lines.  It is only called while eelgdb has set
- * eel__debug_hooks.  The history ring records every callback run, with the
+ * eel__debug_hooks.  The history ring (filled in loop.c) records every callback run, with the
  * event that caused it, so "eel backtrace" can walk a chain back through
  * callbacks that have already returned.
  */
@@ -31,10 +31,4 @@ void eel__debug_register(struct eel_loop *l, uint32_t e)
     eel__debug_on_register(eel__make_id(x->gen, e), eel__group_id(l, x->group),
                            x->kind, x->fd, x->cb, x->tcb, x->arg, x->site,
                            x->cause);
-}
-
-void eel__debug_fired(struct eel_loop *l, const struct eel__fired *f)
-{
-    l->hist[l->hist_next] = *f;
-    l->hist_next = (l->hist_next + 1) % EEL__HISTORY;
 }

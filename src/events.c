@@ -13,6 +13,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,16 +41,23 @@ static void fd_mark(struct eel_loop *l, int fd)
     f->dirty = 1;
 }
 
-static int fd_reserve(struct eel_loop *l, int fd)
+int eel__fd_reserve(struct eel_loop *l, int fd)
 {
     if ((uint32_t)fd < l->fd_cap)
         return 0;
-    uint32_t cap = l->fd_cap ? l->fd_cap : 64;
-    while (cap <= (uint32_t)fd)
-        cap *= 2;
-    struct eel__fd *f = realloc(l->fds, cap * sizeof(*f));
-    if (!f)
+    /* Growing the table for an fd that is not even open would let any
+     * number make it huge: check first. */
+    if (fcntl(fd, F_GETFD) < 0)
         return -1;
+    uint32_t cap = l->fd_cap ? l->fd_cap : 64;
+    while (cap <= (uint32_t)fd && cap < 0x80000000u)
+        cap *= 2;
+    struct eel__fd *f = cap > (uint32_t)fd ? realloc(l->fds, cap * sizeof(*f))
+                                           : NULL;
+    if (!f) {
+        errno = ENOMEM;
+        return -1;
+    }
     memset(f + l->fd_cap, 0, (cap - l->fd_cap) * sizeof(*f));
     l->fds = f;
     l->fd_cap = cap;
@@ -102,6 +110,21 @@ static int is_io(uint8_t kind)
     return kind != EEL__TIMER && kind != EEL__SIGNAL;
 }
 
+/* A cancelled waiter.  Unlike one that fired, nothing suggests the fd will
+ * be re-armed, and the program may close() it next: if it was the fd's last
+ * waiter, drop the kernel's interest now, so that neither a dup of the fd
+ * nor a new file reusing its number is reported under the old interest. */
+static void fd_forget(struct eel_loop *l, uint32_t e)
+{
+    int fd = l->ev[e].fd;
+    fd_unlink(l, e);
+    struct eel__fd *f = &l->fds[fd];
+    if (f->kmask && !f->head) {
+        l->backend->set_interest(l, fd, f->kmask, 0);
+        f->kmask = 0;
+    }
+}
+
 /* A *_timeout event whose timer won: leave the fd's waiter list. */
 void eel__event_unlink_io(struct eel_loop *l, uint32_t e)
 {
@@ -141,13 +164,15 @@ static void ready_unlink(struct eel_loop *l, uint32_t e)
 static int grow_events(struct eel_loop *l)
 {
     uint32_t old = l->ev_cap, cap = old ? old * 2 : 256;
+    if (old >= EEL__MAX_SLOTS)
+        return -1; /* the id has no room for more slots */
     struct eel__event *ev = realloc(l->ev, cap * sizeof(*ev));
     if (!ev)
         return -1;
     memset(ev + old, 0, (cap - old) * sizeof(*ev));
     /* Slot 0 stays unused so that 0 can mean "none" in every link. */
     for (uint32_t i = cap - 1; i >= (old ? old : 1); i--) {
-        ev[i].gen = 1;
+        ev[i].gen = l->gen_base;
         ev[i].next = l->ev_free;
         l->ev_free = i;
     }
@@ -204,8 +229,7 @@ static void event_free(struct eel_loop *l, uint32_t e)
     gr->npending--;
     l->npending--;
     x->state = EEL__FREE;
-    if (++x->gen == 0)
-        x->gen = 1;
+    x->gen = eel__next_gen(x->gen);
     x->next = l->ev_free;
     l->ev_free = e;
 }
@@ -213,12 +237,16 @@ static void event_free(struct eel_loop *l, uint32_t e)
 void eel__event_unlink_free(struct eel_loop *l, uint32_t e)
 {
     struct eel__event *x = &l->ev[e];
+    /* Every way an event goes without its callback (eel_cancel, a group
+     * deleted, eel_close) passes here, so the checks see them all. */
+    if (eel__unlikely(l->instr))
+        eel__instr_cancelled(l, e);
     if (x->state == EEL__READY || x->state == EEL__EXPIRED)
         ready_unlink(l, e);
     else if (x->kind == EEL__SIGNAL)
         eel__signal_unlink(l, e);
     else if (is_io(x->kind))
-        fd_unlink(l, e);
+        fd_forget(l, e);
     if (x->heap)
         eel__heap_remove(l, e);
     event_free(l, e);
@@ -327,15 +355,22 @@ static eel_event_id add_io(eel_group_id gid, uint8_t kind, unsigned mask,
     uint32_t g = start(l, gid, cb, site);
     if (!g)
         return 0;
-    if (fd < 0 || fd_reserve(l, fd) < 0 || l->fds[fd].intern) {
-        errno = fd < 0 || (l->fds && l->fds[fd].intern) ? EBADF : ENOMEM;
+    if (fd < 0 || eel__fd_reserve(l, fd) < 0) {
+        errno = errno == ENOMEM ? ENOMEM : EBADF;
         return 0;
     }
     struct eel__fd *f = &l->fds[fd];
-    unsigned want = fd_want(f) | mask;
-    if (f->kmask == 0) {
-        /* First interest in this fd: tell the kernel now, which is also
-         * how a bad fd is caught at registration time. */
+    if (f->intern) {
+        errno = EBADF;
+        return 0;
+    }
+    unsigned had = fd_want(f), want = had | mask;
+    if (f->kmask == 0 || (had == 0 && fd != l->current_fd)) {
+        /* Tell the kernel now when it may not know this fd as it is: the
+         * first interest, or an fd without waiters that is not the one the
+         * running callback was called for (it may have been closed and its
+         * number reused since).  This is also how a bad fd is refused at
+         * registration.  Re-arming the callback's own fd skips it. */
         if (l->backend->set_interest(l, fd, 0, want) < 0)
             return 0;
         f->kmask = (uint8_t)want;
@@ -467,8 +502,6 @@ int eel_cancel(eel_event_id id)
         errno = EINVAL;
         return -1;
     }
-    if (eel__unlikely(l->instr))
-        eel__instr_cancelled(l, e);
     eel__event_unlink_free(l, e);
     return 0;
 }

@@ -14,12 +14,14 @@
 static int grow_groups(struct eel_loop *l)
 {
     uint32_t old = l->grp_cap, cap = old ? old * 2 : 64;
+    if (old >= EEL__MAX_SLOTS)
+        return -1; /* the id has no room for more slots */
     struct eel__group *g = realloc(l->grp, cap * sizeof(*g));
     if (!g)
         return -1;
     memset(g + old, 0, (cap - old) * sizeof(*g));
     for (uint32_t i = cap - 1; i >= (old ? old : 1); i--) {
-        g[i].gen = 1;
+        g[i].gen = l->gen_base;
         g[i].next_free = l->grp_free;
         l->grp_free = i;
     }
@@ -69,8 +71,7 @@ void eel_delete_group_id(eel_group_id gid)
         eel__event_unlink_free(l, l->grp[g].head);
     struct eel__group *gr = &l->grp[g];
     gr->live = 0;
-    if (++gr->gen == 0)
-        gr->gen = 1;
+    gr->gen = eel__next_gen(gr->gen);
     gr->next_free = l->grp_free;
     l->grp_free = g;
 }
@@ -95,6 +96,8 @@ int eel_group_set_waiting(eel_group_id gid, int waiting)
         return -1;
     }
     l->grp[g].waiting = waiting != 0;
+    if (eel__unlikely(l->instr))
+        eel__instr_group_waiting(l, gid, waiting != 0);
     return 0;
 }
 

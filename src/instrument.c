@@ -31,9 +31,9 @@ uint64_t eel__rt_now_ns(void)
 
 const char *eel__rt_kind_name(uint8_t kind)
 {
-    static const char *const names[] = {"?",     "timer",        "read",
-                                        "write", "error",        "read_timeout",
-                                        "write_timeout", "signal"};
+    static const char *const names[] = {
+        "?",     "timer",        "read",          "write",
+        "error", "read_timeout", "write_timeout", "signal"};
     return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
 }
 
@@ -85,6 +85,7 @@ static void at_exit(void)
         eel__prof_merge(eel__loop);
     eel__prof_print();
     eel__trace_seal();
+    eel__rt_symbols_release();
 }
 
 static void register_exit(void)
@@ -102,8 +103,10 @@ static unsigned parse_env(void)
         else if (strcmp(c, "abort") == 0)
             mode |= RT_CHECK | RT_ABORT;
         else
-            fprintf(stderr, "eel: EEL_CHECK=%s not understood (use 1 or "
-                            "abort); checks are off\n", c);
+            fprintf(stderr,
+                    "eel: EEL_CHECK=%s not understood (use 1 or "
+                    "abort); checks are off\n",
+                    c);
     }
     const char *t = getenv("EEL_TRACE");
     if (t && *t && eel__trace_open(t) == 0)
@@ -144,6 +147,7 @@ void eel__instr_shutdown(struct eel_loop *l)
     }
     if (s->mode & RT_PROFILE)
         eel__prof_merge(l);
+    eel__rt_symbols_release();
     free(s->ev);
     free(s->grp);
     free(s->fds);
@@ -266,4 +270,14 @@ void eel__instr_before_wait(struct eel_loop *l)
         eel__trace_idle(l);
     if (s->mode & RT_CHECK)
         eel__check_before_wait(l);
+    eel__rt_symbols_release();
+}
+
+void eel__instr_group_waiting(struct eel_loop *l, eel_group_id gid,
+                              int waiting)
+{
+    /* Cleared while the group has nothing pending: the check after the
+     * running callback decides whether it is now leaked. */
+    if (!waiting && (eel__rt->mode & RT_CHECK) && l->in_callback)
+        eel__check_touch(l, eel__id_slot(gid));
 }

@@ -19,16 +19,19 @@ void eel__instr_init(struct eel_loop *l);
 /* At eel_shutdown(), before the loop's memory is freed. */
 void eel__instr_shutdown(struct eel_loop *l);
 void eel__instr_registered(struct eel_loop *l, uint32_t e);
+/* An event goes without its callback: cancelled, group deleted, fd closed. */
 void eel__instr_cancelled(struct eel_loop *l, uint32_t e);
 void eel__instr_group_new(struct eel_loop *l, eel_group_id gid,
                           const void *site);
 void eel__instr_group_deleted(struct eel_loop *l, eel_group_id gid);
+void eel__instr_group_waiting(struct eel_loop *l, eel_group_id gid,
+                              int waiting);
 void eel__instr_misuse(struct eel_loop *l, enum eel__misuse what,
                        uint64_t id, const void *site);
 /* Around each callback. */
 void eel__instr_before(struct eel_loop *l, const struct eel__fired *f);
 void eel__instr_after(struct eel_loop *l, const struct eel__fired *f);
-/* Before each wait, with the fds the loop is about to wait on. */
+/* Before each turn's interest flush and wait. */
 void eel__instr_before_wait(struct eel_loop *l);
 
 #endif /* EEL_INSTRUMENT_H */

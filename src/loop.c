@@ -57,6 +57,12 @@ int eel_init(void)
         return -1;
     }
     l->now = eel__clock_ms();
+    l->current_fd = -1;
+    /* Each loop starts its generations elsewhere, so an id kept from a loop
+     * that was shut down never names something in a later loop. */
+    static uint64_t loops;
+    l->gen_base = ((__atomic_fetch_add(&loops, 1, __ATOMIC_RELAXED) << 20) &
+                   EEL__GEN_MASK) | 1;
     eel__loop = l;
     eel__instr_init(l);
     return 0;
@@ -85,25 +91,35 @@ void eel_shutdown(void)
 
 static void run_callback(struct eel_loop *l)
 {
-    struct eel__fired f;
-    eel__ready_pop(l, &f);
-    eel__debug_fired(l, &f);
+    /* The record lives in the history ring slot itself (eelgdb's "eel
+     * backtrace" reads the ring), so remembering it costs no copy. */
+#ifndef EEL_NO_HISTORY
+    struct eel__fired *f = &l->hist[l->hist_next];
+    l->hist_next = (l->hist_next + 1) % EEL__HISTORY;
+#else /* only to measure what the ring costs (bench/history) */
+    struct eel__fired rec, *f = &rec;
+#endif
+    eel__ready_pop(l, f);
     if (eel__unlikely(l->instr))
-        eel__instr_before(l, &f);
-    l->current = f.id;
-    l->current_g = f.gid;
+        eel__instr_before(l, f);
+    l->current = f->id;
+    l->current_g = f->gid;
+    l->current_fd = f->kind == EEL__TIMER || f->kind == EEL__SIGNAL ? -1 : f->fd;
     l->in_callback = 1;
-    f.cb(f.gid, f.arg, f.fd);
+    f->cb(f->gid, f->arg, f->fd);
     l->in_callback = 0;
     l->current = 0;
     l->current_g = 0;
+    l->current_fd = -1;
     if (eel__unlikely(l->instr))
-        eel__instr_after(l, &f);
+        eel__instr_after(l, f);
 }
 
 /* One turn; wait says whether it may block. */
 static int turn(struct eel_loop *l, int wait)
 {
+    if (eel__unlikely(l->instr))
+        eel__instr_before_wait(l);
     eel__flush_changes(l);
     int timeout = 0;
     if (wait && !l->ready_head) {
@@ -113,8 +129,6 @@ static int turn(struct eel_loop *l, int wait)
             l->now = eel__clock_ms();
         timeout = eel__next_timeout(l);
     }
-    if (eel__unlikely(l->instr))
-        eel__instr_before_wait(l);
     if (l->backend->wait(l, timeout) < 0)
         return -1;
     l->now = eel__clock_ms();

@@ -7,7 +7,7 @@
  * the timer heap.  Arrays may move when they grow, which can happen inside a
  * callback, so code never keeps a pointer into them across a callback call.
  *
- * An id is (generation << 32 | slot).  A slot's generation is bumped each
+ * An id is (generation << 24 | slot).  A slot's generation is bumped each
  * time it is freed, so a fired, cancelled or deleted id never matches the
  * slot again: lookups are O(1) and ids are never confused.
  *
@@ -53,7 +53,7 @@ enum eel__state {
 #define EEL__ERR 4u
 
 struct eel__event {
-    uint32_t gen;    /* generation: the high half of this slot's id */
+    uint64_t gen;    /* generation: the high bits of this slot's id */
     uint8_t kind;    /* enum eel__kind */
     uint8_t state;   /* enum eel__state */
     uint8_t mask;    /* EEL__IN/OUT/ERR this event waits for */
@@ -74,7 +74,7 @@ struct eel__event {
 };
 
 struct eel__group {
-    uint32_t gen;      /* generation: the high half of the group id */
+    uint64_t gen;      /* generation: the high bits of the group id */
     uint32_t npending; /* events pending in this group */
     uint32_t head;     /* first event of the group's list */
     uint8_t live;      /* handed out and not deleted */
@@ -145,6 +145,7 @@ struct eel_loop {
 
     eel_event_id current;   /* event whose callback is running */
     eel_group_id current_g; /* its group */
+    int current_fd;         /* its fd (-1 outside callbacks, for timers) */
     uint8_t in_callback;
     uint8_t break_req;
     uint8_t shutdown_req; /* eel_shutdown() was called from a callback */
@@ -154,6 +155,7 @@ struct eel_loop {
 
     struct eel__fired hist[EEL__HISTORY]; /* ring, for eel backtrace */
     uint32_t hist_next;
+    uint64_t gen_base; /* first generation of new slots: differs per loop */
 };
 
 /* The calling thread's loop; exported so eelgdb can find it.  initial-exec
@@ -161,18 +163,29 @@ struct eel_loop {
 extern __thread struct eel_loop *eel__loop
     __attribute__((tls_model("initial-exec")));
 
-/* ids */
-static inline uint64_t eel__make_id(uint32_t gen, uint32_t slot)
+/* ids: 24 bits of slot (16M events or groups pending at once) and 40 bits
+ * of generation, so that even a slot re-armed a million times a second
+ * takes twelve days to bring an id back. */
+#define EEL__SLOT_BITS 24
+#define EEL__GEN_MASK ((UINT64_C(1) << (64 - EEL__SLOT_BITS)) - 1)
+#define EEL__MAX_SLOTS (UINT32_C(1) << EEL__SLOT_BITS)
+static inline uint64_t eel__make_id(uint64_t gen, uint32_t slot)
 {
-    return ((uint64_t)gen << 32) | slot;
+    return (gen << EEL__SLOT_BITS) | slot;
 }
 static inline uint32_t eel__id_slot(uint64_t id)
 {
-    return (uint32_t)id;
+    return (uint32_t)(id & (EEL__MAX_SLOTS - 1));
 }
-static inline uint32_t eel__id_gen(uint64_t id)
+static inline uint64_t eel__id_gen(uint64_t id)
 {
-    return (uint32_t)(id >> 32);
+    return id >> EEL__SLOT_BITS;
+}
+/* The next generation of a slot; never 0, so no id is ever 0. */
+static inline uint64_t eel__next_gen(uint64_t gen)
+{
+    gen = (gen + 1) & EEL__GEN_MASK;
+    return gen ? gen : 1;
 }
 static inline eel_group_id eel__group_id(struct eel_loop *l, uint32_t slot)
 {
@@ -193,6 +206,7 @@ static inline uint32_t eel__group_lookup(struct eel_loop *l, eel_group_id gid)
 void eel__groups_free(struct eel_loop *l);
 
 /* events.c */
+int eel__fd_reserve(struct eel_loop *l, int fd);
 void eel__fd_ready(struct eel_loop *l, int fd, unsigned revents);
 int eel__flush_changes(struct eel_loop *l);
 void eel__event_unlink_free(struct eel_loop *l, uint32_t e);
@@ -224,6 +238,5 @@ uint64_t eel__clock_ms(void);
  * have every registration reported to eel__debug_on_register(). */
 extern volatile int eel__debug_hooks;
 void eel__debug_register(struct eel_loop *l, uint32_t e);
-void eel__debug_fired(struct eel_loop *l, const struct eel__fired *f);
 
 #endif /* EEL_LOOP_H */

@@ -45,14 +45,23 @@ struct timer_cfg {
     const int *victim;     /* ops indexes in [0, standing) */
 };
 
+/* The two clocks every phase is timed on.  CPU time (the thread's, user +
+ * system) leaves out the moments another process had the CPU, which on a
+ * shared machine is most of the noise; wall time is what a user waits. */
+enum bench_clock { CLK_CPU = 0, CLK_WALL = 1, CLK_COUNT };
+
+struct stamp {
+    double us[CLK_COUNT];
+};
+
 /* What one run measured and counted. */
 struct run_result {
-    double setup_us; /* registering everything + one empty loop turn */
-    double run_us;   /* the measured phase */
-    long callbacks;  /* read callbacks run (dispatch) / fired (timers) */
-    long reads;      /* bytes read (dispatch) / operations done (timers) */
-    long errors;     /* failed library calls or short reads/writes */
-    long extra;      /* peer check: pending timers left (timers) */
+    double setup_us[CLK_COUNT]; /* registering everything + one empty turn */
+    double run_us[CLK_COUNT];   /* the measured phase */
+    long callbacks; /* read callbacks run (dispatch) / fired (timers) */
+    long reads;     /* bytes read (dispatch) / operations done (timers) */
+    long errors;    /* failed library calls or short reads/writes */
+    long extra;     /* peer check: pending timers left (timers) */
 };
 
 /* The circulation state a dispatch run shares with its callbacks. */
@@ -108,8 +117,8 @@ struct series {
     enum bench_mode mode;
     long events; /* events per run: A+W reads, or C operations */
     int n;       /* samples recorded */
-    double *run_us;
-    double *setup_us;
+    double *run_us[CLK_COUNT];
+    double *setup_us[CLK_COUNT];
 };
 
 /* What to run: the peer/mode entries, the configurations, how often. */
@@ -134,6 +143,7 @@ struct plan {
     int nt;
     int runs, warmup, turn_every;
     int do_dispatch, do_timers, quiet, compact;
+    enum bench_clock clock;
     const char *csv, *json;
 };
 
@@ -145,6 +155,7 @@ int run_plan(const struct plan *p, struct series *s, int ns,
 /* report.c: tables on stdout, CSV and JSON files ("-" = stdout). */
 struct report {
     int runs, warmup;
+    enum bench_clock clock; /* the one tables and ratios use */
     const char *layout;
     struct series *s;
     int count;
@@ -160,7 +171,9 @@ void circ_begin(struct circ *c, const struct channels *ch,
                 const struct dispatch_cfg *cfg);
 int circ_seed(struct circ *c, const struct dispatch_cfg *cfg);
 int channels_drained(const struct channels *ch, int n);
-double now_us(void);
+struct stamp stamp_now(void);
+void stamp_phases(struct run_result *res, struct stamp t0, struct stamp t1,
+                  struct stamp t2);
 
 /* The peers compiled in (peers.c), NULL-terminated. */
 extern const struct peer *const bench_peers[];

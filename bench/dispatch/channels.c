@@ -24,11 +24,28 @@
 /* fds kept free for stdio, the loops' own fds and the output files. */
 #define FD_RESERVE 64
 
-double now_us(void)
+static double clock_us(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+struct stamp stamp_now(void)
+{
+    struct stamp s;
+    s.us[CLK_WALL] = clock_us(CLOCK_MONOTONIC);
+    s.us[CLK_CPU] = clock_us(CLOCK_THREAD_CPUTIME_ID);
+    return s;
+}
+
+void stamp_phases(struct run_result *res, struct stamp t0, struct stamp t1,
+                  struct stamp t2)
+{
+    for (int c = 0; c < CLK_COUNT; c++) {
+        res->setup_us[c] = t1.us[c] - t0.us[c];
+        res->run_us[c] = t2.us[c] - t1.us[c];
+    }
 }
 
 /* Raises the soft fd limit as far as the hard one; returns the soft limit. */

@@ -40,6 +40,10 @@ static void usage(FILE *f)
             "      --compact        read both ends of each socketpair (N fds\n"
             "                       for N channels; automatic when the fd\n"
             "                       limit cannot hold 2N)\n"
+            "      --clock cpu|wall the clock of the tables and ratios: the\n"
+            "                       thread's CPU time (default; leaves out\n"
+            "                       time other processes had the CPU) or\n"
+            "                       wall time; CSV and JSON have both\n"
             "      --cpu K          pin the process to CPU K\n"
             "  -q, --quiet          no table on stdout\n"
             "  -l, --list           list the peers and modes of this build\n"
@@ -217,7 +221,7 @@ static void set_defaults(struct plan *p)
                     add_entry(p, bench_peers[i], (enum bench_mode)k);
 }
 
-enum { OPT_CSV = 256, OPT_JSON, OPT_TURN, OPT_COMPACT, OPT_CPU };
+enum { OPT_CSV = 256, OPT_JSON, OPT_TURN, OPT_COMPACT, OPT_CPU, OPT_CLOCK };
 
 /* Pins the process to one CPU: fewer migrations, a little less noise. */
 static int pin_cpu(const char *arg)
@@ -254,6 +258,7 @@ static int parse_args(int argc, char **argv, struct plan *p)
         {"quiet", no_argument, 0, 'q'},
         {"compact", no_argument, 0, OPT_COMPACT},
         {"cpu", required_argument, 0, OPT_CPU},
+        {"clock", required_argument, 0, OPT_CLOCK},
         {"list", no_argument, 0, 'l'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -301,6 +306,16 @@ static int parse_args(int argc, char **argv, struct plan *p)
             break;
         case OPT_COMPACT:
             p->compact = 1;
+            break;
+        case OPT_CLOCK:
+            if (!strcmp(optarg, "cpu"))
+                p->clock = CLK_CPU;
+            else if (!strcmp(optarg, "wall"))
+                p->clock = CLK_WALL;
+            else {
+                fprintf(stderr, "eel-bench-dispatch: --clock cpu or wall\n");
+                return -1;
+            }
             break;
         case OPT_CPU:
             if (pin_cpu(optarg) != 0)
@@ -400,11 +415,10 @@ int main(int argc, char **argv)
     rc = run_plan(&p, s, ns, p.do_dispatch ? &ch : NULL, tc);
 
     if (rc == 0) {
-        struct report r = {p.runs, p.warmup,
-                           !p.do_dispatch ? "-"
-                           : ch.compact   ? "compact"
-                                          : "classic",
-                           s, ns};
+        struct report r = {
+            p.runs,  p.warmup,
+            p.clock, !p.do_dispatch ? "-" : ch.compact ? "compact" : "classic",
+            s,       ns};
         if (!p.quiet)
             report_table(&r);
         if (p.csv && report_csv(&r, p.csv) != 0)
@@ -413,8 +427,10 @@ int main(int argc, char **argv)
             rc = 1;
     }
     for (int i = 0; i < ns; i++) {
-        free(s[i].run_us);
-        free(s[i].setup_us);
+        for (int c = 0; c < CLK_COUNT; c++) {
+            free(s[i].run_us[c]);
+            free(s[i].setup_us[c]);
+        }
     }
     free(s);
     for (int i = 0; i < p.nt; i++) {

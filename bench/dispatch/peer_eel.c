@@ -79,22 +79,21 @@ static int dispatch_on(const char *backend, const struct channels *ch,
         if ((gid[i] = eel_new_group_id()) == 0)
             circ.errors++;
 
-    double t0 = now_us();
+    struct stamp t0 = stamp_now();
     for (int i = 0; i < cfg->n; i++)
         if (eel_add_read(gid[i], on_read, (void *)(intptr_t)i, ch->rfd[i]) == 0)
             circ.errors++;
     if (eel_run(EEL_RUN_NOWAIT) < 0)
         circ.errors++;
-    double t1 = now_us();
+    struct stamp t1 = stamp_now();
     circ_seed(&circ, cfg);
     if (eel_dispatch() != 0)
         circ.errors++;
-    double t2 = now_us();
+    struct stamp t2 = stamp_now();
 
     eel_shutdown();
     free(gid);
-    res->setup_us = t1 - t0;
-    res->run_us = t2 - t1;
+    stamp_phases(res, t0, t1, t2);
     res->callbacks = circ.callbacks;
     res->reads = circ.reads;
     res->errors = circ.errors;
@@ -121,13 +120,13 @@ static int timers_on(const char *backend, const struct timer_cfg *cfg,
     timer_fired = 0;
     eel_group_id g = eel_new_group_id();
 
-    double t0 = now_us();
+    struct stamp t0 = stamp_now();
     for (int i = 0; i < cfg->standing; i++)
         if ((id[i] = eel_add_timer(g, on_timer, NULL, cfg->timeout_ms[i])) == 0)
             errors++;
     if (eel_run(EEL_RUN_NOWAIT) < 0)
         errors++;
-    double t1 = now_us();
+    struct stamp t1 = stamp_now();
     const int *tmo = cfg->timeout_ms + cfg->standing;
     for (int k = 0; k < cfg->ops; k++) {
         int j = cfg->victim[k];
@@ -138,13 +137,12 @@ static int timers_on(const char *backend, const struct timer_cfg *cfg,
         if ((k + 1) % cfg->turn_every == 0 && eel_run(EEL_RUN_NOWAIT) < 0)
             errors++;
     }
-    double t2 = now_us();
+    struct stamp t2 = stamp_now();
 
     res->extra = eel_pending();
     eel_shutdown();
     free(id);
-    res->setup_us = t1 - t0;
-    res->run_us = t2 - t1;
+    stamp_phases(res, t0, t1, t2);
     res->callbacks = timer_fired;
     res->reads = cfg->ops;
     res->errors = errors;
@@ -163,16 +161,16 @@ static const char *eel_version_name(void)
         static char name[32];                                                  \
         return backend_of(be, name, sizeof(name));                             \
     }                                                                          \
-    static int ident##_dispatch(                                               \
+    static int ident##_dispatch_run(                                           \
         enum bench_mode mode, const struct channels *ch,                       \
         const struct dispatch_cfg *cfg, struct run_result *res)                \
     {                                                                          \
         (void)mode;                                                            \
         return dispatch_on(be, ch, cfg, res);                                  \
     }                                                                          \
-    static int ident##_timers(enum bench_mode mode,                            \
-                              const struct timer_cfg *cfg,                     \
-                              struct run_result *res)                          \
+    static int ident##_timers_run(enum bench_mode mode,                        \
+                                  const struct timer_cfg *cfg,                 \
+                                  struct run_result *res)                      \
     {                                                                          \
         (void)mode;                                                            \
         return timers_on(be, cfg, res);                                        \
@@ -183,8 +181,8 @@ static const char *eel_version_name(void)
         .only_by_name = optional,                                              \
         .backend = ident##_backend,                                            \
         .version = eel_version_name,                                           \
-        .dispatch = ident##_dispatch,                                          \
-        .timers = ident##_timers,                                              \
+        .dispatch = ident##_dispatch_run,                                      \
+        .timers = ident##_timers_run,                                          \
     };
 
 EEL_PEER(peer_libeel, "libeel", NULL, 0)

@@ -84,21 +84,20 @@ static int ev_dispatch_run(enum bench_mode mode, const struct channels *ch,
         w[i].data = (void *)(intptr_t)i;
     }
 
-    double t0 = now_us();
+    struct stamp t0 = stamp_now();
     for (int i = 0; i < cfg->n; i++)
         ev_io_start(loop, &w[i]);
     ev_run(loop, EVRUN_NOWAIT);
-    double t1 = now_us();
+    struct stamp t1 = stamp_now();
     circ_seed(&circ, cfg);
     ev_run(loop, 0);
-    double t2 = now_us();
+    struct stamp t2 = stamp_now();
 
     for (int i = 0; i < cfg->n; i++)
         ev_io_stop(loop, &w[i]);
     ev_loop_destroy(loop);
     free(w);
-    res->setup_us = t1 - t0;
-    res->run_us = t2 - t1;
+    stamp_phases(res, t0, t1, t2);
     res->callbacks = circ.callbacks;
     res->reads = circ.reads;
     res->errors = circ.errors;
@@ -125,13 +124,13 @@ static int ev_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
     }
     timer_fired = 0;
 
-    double t0 = now_us();
+    struct stamp t0 = stamp_now();
     for (int i = 0; i < cfg->standing; i++) {
         ev_timer_init(&w[i], on_timer, cfg->timeout_ms[i] / 1e3, 0.);
         ev_timer_start(loop, &w[i]);
     }
     ev_run(loop, EVRUN_NOWAIT);
-    double t1 = now_us();
+    struct stamp t1 = stamp_now();
     const int *tmo = cfg->timeout_ms + cfg->standing;
     for (int k = 0; k < cfg->ops; k++) {
         ev_timer *t = &w[cfg->victim[k]];
@@ -146,7 +145,7 @@ static int ev_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
         if ((k + 1) % cfg->turn_every == 0)
             ev_run(loop, EVRUN_NOWAIT);
     }
-    double t2 = now_us();
+    struct stamp t2 = stamp_now();
 
     long active = 0;
     for (int i = 0; i < cfg->standing; i++) {
@@ -155,8 +154,7 @@ static int ev_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
     }
     ev_loop_destroy(loop);
     free(w);
-    res->setup_us = t1 - t0;
-    res->run_us = t2 - t1;
+    stamp_phases(res, t0, t1, t2);
     res->callbacks = timer_fired;
     res->reads = cfg->ops;
     res->errors = 0;

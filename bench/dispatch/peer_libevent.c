@@ -106,22 +106,21 @@ static int evt_dispatch_run(enum bench_mode mode, const struct channels *ch,
         }
     }
 
-    double t0 = now_us();
+    struct stamp t0 = stamp_now();
     for (int i = 0; i < cfg->n; i++)
         if (event_add(ev[i].ev, NULL) != 0)
             circ.errors++;
     event_base_loop(base, EVLOOP_NONBLOCK);
-    double t1 = now_us();
+    struct stamp t1 = stamp_now();
     circ_seed(&circ, cfg);
     if (event_base_dispatch(base) < 0)
         circ.errors++;
-    double t2 = now_us();
+    struct stamp t2 = stamp_now();
 
     free_slots(ev, cfg->n);
     event_base_free(base);
     base = NULL;
-    res->setup_us = t1 - t0;
-    res->run_us = t2 - t1;
+    stamp_phases(res, t0, t1, t2);
     res->callbacks = circ.callbacks;
     res->reads = circ.reads;
     res->errors = circ.errors;
@@ -169,13 +168,13 @@ static int evt_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
         return -1;
     }
 
-    double t0 = now_us();
+    struct stamp t0 = stamp_now();
     for (int i = 0; i < cfg->standing; i++) {
         struct timeval tv = ms_tv(cfg->timeout_ms[i]);
         errors += evtimer_add(ev[i], &tv) != 0;
     }
     event_base_loop(base, EVLOOP_NONBLOCK);
-    double t1 = now_us();
+    struct stamp t1 = stamp_now();
     const int *tmo = cfg->timeout_ms + cfg->standing;
     for (int k = 0; k < cfg->ops; k++) {
         struct event *e = ev[cfg->victim[k]];
@@ -186,7 +185,7 @@ static int evt_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
         if ((k + 1) % cfg->turn_every == 0)
             event_base_loop(base, EVLOOP_NONBLOCK);
     }
-    double t2 = now_us();
+    struct stamp t2 = stamp_now();
 
     long active = 0;
     for (int i = 0; i < cfg->standing; i++) {
@@ -196,8 +195,7 @@ static int evt_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
     event_base_free(base);
     base = NULL;
     free(ev);
-    res->setup_us = t1 - t0;
-    res->run_us = t2 - t1;
+    stamp_phases(res, t0, t1, t2);
     res->callbacks = timer_fired;
     res->reads = cfg->ops;
     res->errors = errors;

@@ -90,20 +90,19 @@ static int uv_dispatch_run(enum bench_mode mode, const struct channels *ch,
     }
     uv_poll_cb cb = mode == MODE_ONESHOT ? on_poll_oneshot : on_poll_persistent;
 
-    double t0 = now_us();
+    struct stamp t0 = stamp_now();
     for (int i = 0; i < cfg->n; i++)
         if (uv_poll_start(&h[i], UV_READABLE, cb) != 0)
             circ.errors++;
     uv_run(&loop, UV_RUN_NOWAIT);
-    double t1 = now_us();
+    struct stamp t1 = stamp_now();
     circ_seed(&circ, cfg);
     uv_run(&loop, UV_RUN_DEFAULT);
-    double t2 = now_us();
+    struct stamp t2 = stamp_now();
 
     close_all(&loop, poll_at, h, cfg->n);
     free(h);
-    res->setup_us = t1 - t0;
-    res->run_us = t2 - t1;
+    stamp_phases(res, t0, t1, t2);
     res->callbacks = circ.callbacks;
     res->reads = circ.reads;
     res->errors = circ.errors;
@@ -133,12 +132,12 @@ static int uv_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
     for (int i = 0; i < cfg->standing; i++)
         uv_timer_init(&loop, &t[i]);
 
-    double t0 = now_us();
+    struct stamp t0 = stamp_now();
     for (int i = 0; i < cfg->standing; i++)
         errors += uv_timer_start(&t[i], on_timer, (uint64_t)cfg->timeout_ms[i],
                                  0) != 0;
     uv_run(&loop, UV_RUN_NOWAIT);
-    double t1 = now_us();
+    struct stamp t1 = stamp_now();
     const int *tmo = cfg->timeout_ms + cfg->standing;
     for (int k = 0; k < cfg->ops; k++) {
         uv_timer_t *w = &t[cfg->victim[k]];
@@ -148,15 +147,14 @@ static int uv_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
         if ((k + 1) % cfg->turn_every == 0)
             uv_run(&loop, UV_RUN_NOWAIT);
     }
-    double t2 = now_us();
+    struct stamp t2 = stamp_now();
 
     long active = 0;
     for (int i = 0; i < cfg->standing; i++)
         active += uv_is_active((uv_handle_t *)&t[i]) != 0;
     close_all(&loop, timer_at, t, cfg->standing);
     free(t);
-    res->setup_us = t1 - t0;
-    res->run_us = t2 - t1;
+    stamp_phases(res, t0, t1, t2);
     res->callbacks = timer_fired;
     res->reads = cfg->ops;
     res->errors = errors;

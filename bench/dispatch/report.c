@@ -4,6 +4,8 @@
  *
  * The ratio is median(libeel) / median(peer) for the same configuration in
  * the same process, so below 1.00 means libeel is faster than that peer.
+ * Tables use one clock (CPU time unless --clock wall); the ratio of minimums
+ * is printed next to it as a check: where the two disagree, noise decided.
  */
 #include "bench.h"
 
@@ -11,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const char *const clock_name[CLK_COUNT] = {"cpu", "wall"};
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -20,12 +24,16 @@ static int cmp_double(const void *a, const void *b)
 
 static double median(const double *v, int n)
 {
-    double tmp[n > 0 ? n : 1];
     if (n == 0)
+        return NAN;
+    double *tmp = malloc((size_t)n * sizeof(double));
+    if (!tmp)
         return NAN;
     memcpy(tmp, v, (size_t)n * sizeof(double));
     qsort(tmp, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+    double m = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+    free(tmp);
+    return m;
 }
 
 static double minimum(const double *v, int n)
@@ -44,6 +52,11 @@ static double maximum(const double *v, int n)
     return m;
 }
 
+static double med(const struct series *s, int clk)
+{
+    return median(s->run_us[clk], s->n);
+}
+
 /* libeel's series for the same benchmark configuration, or NULL. */
 static const struct series *eel_of(const struct report *r,
                                    const struct series *s)
@@ -55,12 +68,16 @@ static const struct series *eel_of(const struct report *r,
     return NULL;
 }
 
-static double ratio(const struct report *r, const struct series *s)
+/* libeel/peer on clock clk, of medians (or of minimums if use_min). */
+static double ratio(const struct report *r, const struct series *s, int clk,
+                    int use_min)
 {
     const struct series *e = eel_of(r, s);
     if (!e)
         return NAN;
-    return median(e->run_us, e->n) / median(s->run_us, s->n);
+    if (use_min)
+        return minimum(e->run_us[clk], e->n) / minimum(s->run_us[clk], s->n);
+    return med(e, clk) / med(s, clk);
 }
 
 static void label(const struct series *s, char *buf, size_t len)
@@ -79,29 +96,30 @@ static int col_width(const struct series *s)
 
 static void print_bench(const struct report *r, const char *bench)
 {
+    int c = r->clock, other = CLK_COUNT - 1 - c;
     const char *cur = NULL;
-    printf("\n%s: microseconds per run, median of %d (setup: registering "
-           "everything + one empty turn)\n",
-           bench, r->runs);
-    printf("%-24s %-22s %10s %10s %9s %10s %8s\n", "config", "peer:mode",
-           "median", "min", "ns/event", "setup", "eel/peer");
+    printf("\n%s: %s time, microseconds per run, median of %d (setup: "
+           "registering everything + one empty turn)\n",
+           bench, clock_name[c], r->runs);
+    printf("%-24s %-22s %10s %10s %9s %10s %10s %8s\n", "config", "peer:mode",
+           "median", "min", "ns/event", "setup", clock_name[other], "eel/peer");
     for (int i = 0; i < r->count; i++) {
         const struct series *s = &r->s[i];
         char lab[40];
         if (strcmp(s->bench, bench))
             continue;
         label(s, lab, sizeof(lab));
-        double med = median(s->run_us, s->n);
-        printf("%-24s %-22s %10.1f %10.1f %9.1f %10.1f %8.2f\n",
-               cur && !strcmp(cur, s->config) ? "" : s->config, lab, med,
-               minimum(s->run_us, s->n), med * 1e3 / (double)s->events,
-               median(s->setup_us, s->n), ratio(r, s));
+        double m = med(s, c);
+        printf("%-24s %-22s %10.1f %10.1f %9.1f %10.1f %10.1f %8.2f\n",
+               cur && !strcmp(cur, s->config) ? "" : s->config, lab, m,
+               minimum(s->run_us[c], s->n), m * 1e3 / (double)s->events,
+               median(s->setup_us[c], s->n), med(s, other), ratio(r, s, c, 0));
         cur = s->config;
     }
 }
 
 /* One line per configuration, one column per peer:mode other than libeel. */
-static void print_ratios(const struct report *r, const char *bench)
+static void print_ratios(const struct report *r, const char *bench, int use_min)
 {
     const struct series *first = NULL;
     int cols = 0;
@@ -115,8 +133,9 @@ static void print_ratios(const struct report *r, const char *bench)
         }
     if (!first || !eel_of(r, first) || cols == 0)
         return;
-    printf("\n%s: libeel/peer ratio of medians (below 1.00: libeel faster)\n",
-           bench);
+    printf("\n%s: libeel/peer, ratio of %s %s times (below 1.00: libeel "
+           "faster)\n",
+           bench, use_min ? "minimum" : "median", clock_name[r->clock]);
     printf("%-24s", "config");
     for (int i = 0; i < r->count; i++) {
         char lab[40];
@@ -135,16 +154,13 @@ static void print_ratios(const struct report *r, const char *bench)
             r->s[i - 1].cfg != s->cfg)
             printf("\n%-24s", s->config);
         if (strcmp(s->peer->name, "libeel"))
-            printf(" %*.2f", col_width(s), ratio(r, s));
+            printf(" %*.2f", col_width(s), ratio(r, s, r->clock, use_min));
     }
     printf("\n");
 }
 
-void report_table(const struct report *r)
+static void print_peers(const struct report *r)
 {
-    printf("eel-bench-dispatch: %d runs (+%d warm-up), peers interleaved; "
-           "channel layout %s\n",
-           r->runs, r->warmup, r->layout);
     const struct peer *seen[MAX_ENTRIES];
     int nseen = 0;
     for (int i = 0; i < r->count; i++) {
@@ -157,6 +173,14 @@ void report_table(const struct report *r)
                    r->s[i].peer->version(), r->s[i].peer->backend());
         }
     }
+}
+
+void report_table(const struct report *r)
+{
+    printf("eel-bench-dispatch: %d runs (+%d warm-up), peers interleaved; "
+           "%s time; channel layout %s\n",
+           r->runs, r->warmup, clock_name[r->clock], r->layout);
+    print_peers(r);
     static const char *const benches[] = {"dispatch", "timers"};
     for (int b = 0; b < 2; b++) {
         int any = 0;
@@ -164,7 +188,8 @@ void report_table(const struct report *r)
             any |= !strcmp(r->s[i].bench, benches[b]);
         if (any) {
             print_bench(r, benches[b]);
-            print_ratios(r, benches[b]);
+            print_ratios(r, benches[b], 0);
+            print_ratios(r, benches[b], 1);
         }
     }
 }
@@ -191,32 +216,46 @@ static int close_out(FILE *f, const char *path)
     return bad ? -1 : 0;
 }
 
-/* NaN (no libeel in the run) is written as an empty CSV field. */
+/* A ratio, or nothing (CSV) / null (JSON) when libeel was not run. */
+static void put_ratio(FILE *f, double q, const char *none)
+{
+    if (isnan(q))
+        fputs(none, f);
+    else
+        fprintf(f, "%.3f", q);
+}
+
 int report_csv(const struct report *r, const char *path)
 {
     FILE *f = open_out(path);
     if (!f)
         return -1;
-    fprintf(f, "bench,config,peer,mode,backend,runs,events,median_us,min_us,"
-               "max_us,setup_median_us,ns_per_event,libeel_over_peer\n");
+    int c = r->clock;
+    fprintf(f, "bench,config,peer,mode,backend,runs,events,clock,median_us,"
+               "min_us,max_us,setup_median_us,ns_per_event,libeel_over_peer,"
+               "libeel_over_peer_min,cpu_median_us,wall_median_us,"
+               "wall_libeel_over_peer\n");
     for (int i = 0; i < r->count; i++) {
         const struct series *s = &r->s[i];
-        double med = median(s->run_us, s->n), q = ratio(r, s);
-        fprintf(f, "%s,%s,%s,%s,%s,%d,%ld,%.2f,%.2f,%.2f,%.2f,%.2f,", s->bench,
-                s->config, s->peer->name, mode_name(s->mode),
-                s->peer->backend(), s->n, s->events, med,
-                minimum(s->run_us, s->n), maximum(s->run_us, s->n),
-                median(s->setup_us, s->n), med * 1e3 / (double)s->events);
-        if (!isnan(q))
-            fprintf(f, "%.3f", q);
-        fprintf(f, "\n");
+        double m = med(s, c);
+        fprintf(f, "%s,%s,%s,%s,%s,%d,%ld,%s,%.2f,%.2f,%.2f,%.2f,%.2f,",
+                s->bench, s->config, s->peer->name, mode_name(s->mode),
+                s->peer->backend(), s->n, s->events, clock_name[c], m,
+                minimum(s->run_us[c], s->n), maximum(s->run_us[c], s->n),
+                median(s->setup_us[c], s->n), m * 1e3 / (double)s->events);
+        put_ratio(f, ratio(r, s, c, 0), "");
+        fputc(',', f);
+        put_ratio(f, ratio(r, s, c, 1), "");
+        fprintf(f, ",%.2f,%.2f,", med(s, CLK_CPU), med(s, CLK_WALL));
+        put_ratio(f, ratio(r, s, CLK_WALL, 0), "");
+        fputc('\n', f);
     }
     return close_out(f, path);
 }
 
 static void json_samples(FILE *f, const char *key, const double *v, int n)
 {
-    fprintf(f, "\"%s\": [", key);
+    fprintf(f, ", \"%s\": [", key);
     for (int k = 0; k < n; k++)
         fprintf(f, "%s%.2f", k ? ", " : "", v[k]);
     fprintf(f, "]");
@@ -228,30 +267,30 @@ int report_json(const struct report *r, const char *path)
     if (!f)
         return -1;
     fprintf(f,
-            "{\n  \"runs\": %d,\n  \"warmup\": %d,\n  \"layout\": \"%s\",\n"
-            "  \"results\": [",
-            r->runs, r->warmup, r->layout);
+            "{\n  \"runs\": %d,\n  \"warmup\": %d,\n  \"clock\": \"%s\",\n"
+            "  \"layout\": \"%s\",\n  \"results\": [",
+            r->runs, r->warmup, clock_name[r->clock], r->layout);
     for (int i = 0; i < r->count; i++) {
         const struct series *s = &r->s[i];
-        double med = median(s->run_us, s->n), q = ratio(r, s);
         fprintf(f,
                 "%s\n    {\"bench\": \"%s\", \"config\": \"%s\", "
                 "\"peer\": \"%s\", \"version\": \"%s\", \"backend\": \"%s\", "
-                "\"mode\": \"%s\", \"events\": %ld, \"median_us\": %.2f, "
-                "\"min_us\": %.2f, \"setup_median_us\": %.2f, "
-                "\"ns_per_event\": %.2f, \"libeel_over_peer\": ",
+                "\"mode\": \"%s\", \"events\": %ld",
                 i ? "," : "", s->bench, s->config, s->peer->name,
                 s->peer->version(), s->peer->backend(), mode_name(s->mode),
-                s->events, med, minimum(s->run_us, s->n),
-                median(s->setup_us, s->n), med * 1e3 / (double)s->events);
-        if (isnan(q))
-            fprintf(f, "null, ");
-        else
-            fprintf(f, "%.3f, ", q);
-        json_samples(f, "run_us", s->run_us, s->n);
-        fprintf(f, ", ");
-        json_samples(f, "setup_us", s->setup_us, s->n);
-        fprintf(f, "}");
+                s->events);
+        for (int c = 0; c < CLK_COUNT; c++) {
+            fprintf(f,
+                    ", \"%s\": {\"median_us\": %.2f, \"min_us\": %.2f, "
+                    "\"setup_median_us\": %.2f, \"libeel_over_peer\": ",
+                    clock_name[c], med(s, c), minimum(s->run_us[c], s->n),
+                    median(s->setup_us[c], s->n));
+            put_ratio(f, ratio(r, s, c, 0), "null");
+            json_samples(f, "run_us", s->run_us[c], s->n);
+            json_samples(f, "setup_us", s->setup_us[c], s->n);
+            fputc('}', f);
+        }
+        fputc('}', f);
     }
     fprintf(f, "\n  ]\n}\n");
     return close_out(f, path);

@@ -18,9 +18,13 @@ static int init_series(struct series *s, const char *bench, int cfg,
     s->peer = e->peer;
     s->mode = e->mode;
     s->events = events;
-    s->run_us = calloc((size_t)runs, sizeof(double));
-    s->setup_us = calloc((size_t)runs, sizeof(double));
-    return s->run_us && s->setup_us ? 0 : -1;
+    for (int c = 0; c < CLK_COUNT; c++) {
+        s->run_us[c] = calloc((size_t)runs, sizeof(double));
+        s->setup_us[c] = calloc((size_t)runs, sizeof(double));
+        if (!s->run_us[c] || !s->setup_us[c])
+            return -1;
+    }
+    return 0;
 }
 
 static int fail(const struct series *s, const char *what, long got, long want)
@@ -64,8 +68,11 @@ static void keep(struct series *s, const struct run_result *r, int rep)
 {
     if (rep < 0)
         return; /* warm-up */
-    s->run_us[s->n] = r->run_us;
-    s->setup_us[s->n++] = r->setup_us;
+    for (int c = 0; c < CLK_COUNT; c++) {
+        s->run_us[c][s->n] = r->run_us[c];
+        s->setup_us[c][s->n] = r->setup_us[c];
+    }
+    s->n++;
 }
 
 static int run_dispatch_rep(const struct plan *p, struct series *s,

@@ -9,11 +9,13 @@
  *             cheap as libeel allows, so the ring's share is largest).
  * The program measures whichever libeel it is linked with; compare.sh
  * builds it against libeel with and without the ring and prints ratios.
- * Usage: eel-bench-history [callbacks]   (default 2000000 per load)
+ * Usage: eel-bench-history [callbacks [pingpong|timers]]
+ *        (default: 2000000 callbacks, both loads)
  */
 #include <eel.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,16 +105,21 @@ static double run_timers(long n)
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? atol(argv[1]) : 2000000;
-    if (n <= 0) {
-        fprintf(stderr, "usage: eel-bench-history [callbacks > 0]\n");
+    const char *only = argc > 2 ? argv[2] : "";
+    if (n <= 0 || argc > 3 ||
+        (*only && strcmp(only, "pingpong") && strcmp(only, "timers"))) {
+        fprintf(stderr, "usage: eel-bench-history [callbacks > 0 "
+                        "[pingpong|timers]]\n");
         return 2;
     }
     if (eel_init() < 0) {
         perror("eel_init");
         return 1;
     }
-    printf("pingpong %.1f ns/callback\n", run_pingpong(n));
-    printf("timers %.1f ns/callback\n", run_timers(n));
+    if (strcmp(only, "timers") != 0)
+        printf("pingpong %.1f ns/callback\n", run_pingpong(n));
+    if (strcmp(only, "pingpong") != 0)
+        printf("timers %.1f ns/callback\n", run_timers(n));
     eel_shutdown();
     return 0;
 }

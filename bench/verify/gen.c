@@ -44,7 +44,8 @@ static int module(FILE *o, int i, int bug)
     P("#include <unistd.h>\n");
     P("#include \"eel.h\"\n");
     P("struct conn%d {\n    int fd;\n    int state;\n    size_t len;\n"
-      "    char *buf;\n};\n", i);
+      "    char *buf;\n};\n",
+      i);
     P("static void m%d_read(eel_group_id gid, void *arg, int fd);\n", i);
     P("static void m%d_write(eel_group_id gid, void *arg, int fd);\n", i);
     P("static void m%d_timeout(eel_group_id gid, void *arg, int fd);\n", i);
@@ -63,11 +64,13 @@ static int module(FILE *o, int i, int bug)
     /* parse: consumes the group and the connection on every path */
     P("static int m%d_parse(struct conn%d *c, eel_group_id gid)\n{\n", i, i);
     P("    int s = m%d_score(c->buf, c->len);\n", i);
-    P("    if (s < 0) {\n        m%d_free(c, gid);\n        return -1;\n    }\n",
+    P("    if (s < 0) {\n        m%d_free(c, gid);\n        return -1;\n    "
+      "}\n",
       i);
     P("    if (c->len < %d) {\n", 16 + i % 7);
     P("        eel_add_read_timeout(gid, m%d_read, m%d_timeout, c, c->fd, "
-      "%d);\n", i, i, 1000 + i);
+      "%d);\n",
+      i, i, 1000 + i);
     P("        return 0;\n    }\n");
     P("    c->state = s & 3;\n");
     P("    eel_add_write(gid, m%d_write, c, c->fd);\n    return 1;\n}\n", i);
@@ -85,19 +88,23 @@ static int module(FILE *o, int i, int bug)
       i);
     P("    char *nb = realloc(c->buf, c->len + (size_t)n);\n");
     P("    if (nb == NULL) {\n        m%d_free(c, gid);\n        return;\n"
-      "    }\n", i);
+      "    }\n",
+      i);
     P("    memcpy(nb + c->len, tmp, (size_t)n);\n    c->buf = nb;\n");
     P("    c->len += (size_t)n;\n");
     P("    if (m%d_parse(c, gid) < 0)\n        return;\n    return;\n", i);
     P("again:\n    eel_add_read_timeout(gid, m%d_read, m%d_timeout, c, fd, "
-      "%d);\n}\n", i, i, 500 + i);
+      "%d);\n}\n",
+      i, i, 500 + i);
     /* write callback with a loop and goto cleanup */
     P("static void m%d_write(eel_group_id gid, void *arg, int fd)\n{\n", i);
     P("    struct conn%d *c = arg;\n    size_t off = 0;\n", i);
     P("    char *out = malloc(c->len + 1);\n    if (!out)\n        goto "
       "fail;\n");
-    P("    for (size_t k = 0; k < c->len; k++)\n        out[k] = (char)(c->buf[k] "
-      "^ %d);\n", i & 127);
+    P("    for (size_t k = 0; k < c->len; k++)\n        out[k] = "
+      "(char)(c->buf[k] "
+      "^ %d);\n",
+      i & 127);
     P("    while (off < c->len) {\n        ssize_t w = write(fd, out + off, "
       "c->len - off);\n");
     P("        if (w < 0) {\n            if (errno == EINTR)\n"
@@ -105,7 +112,8 @@ static int module(FILE *o, int i, int bug)
       "            goto fail;\n        }\n        off += (size_t)w;\n    }\n");
     P("    free(out);\n    c->len = 0;\n");
     P("    if (c->state == 2) {\n        m%d_free(c, gid);\n        return;\n"
-      "    }\n", i);
+      "    }\n",
+      i);
     P("    eel_add_read_timeout(gid, m%d_read, m%d_timeout, c, fd, %d);\n", i,
       i, 700 + i);
     P("    return;\nfail:\n    m%d_free(c, gid);\n}\n", i);
@@ -135,7 +143,8 @@ static int write_main(const char *dir, int n)
     fprintf(o, "/* generated main */\n#include \"eel.h\"\n");
     for (int i = 0; i < n; i++)
         fprintf(o, "int m%d_start(int fd);\n", i);
-    fprintf(o, "int main(void)\n{\n    if (eel_init() < 0)\n        return 1;\n");
+    fprintf(o,
+            "int main(void)\n{\n    if (eel_init() < 0)\n        return 1;\n");
     for (int i = 0; i < n; i++)
         fprintf(o, "    if (m%d_start(%d) < 0)\n        return 1;\n", i, i + 3);
     fprintf(o, "    return eel_dispatch() < 0;\n}\n");

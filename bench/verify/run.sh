@@ -13,17 +13,32 @@ trap 'rm -rf "$work"' EXIT
 
 median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 now() { date +%s.%N; }
-# time_cmd RUNS cmd... : median wall seconds
+# time_cmd RUNS cmd... : "median-wall median-cpu" in seconds (cpu = user +
+# system, which a loaded machine disturbs less); a run exiting above 1 (a
+# crash or usage error, not findings) stops the benchmark.
 time_cmd() {
     local n=$1
     shift
+    : >"$work/times"
+    : >"$work/cpu"
+    local TIMEFORMAT='%R %U %S'
     for _ in $(seq "$n"); do
-        local t0 t1
-        t0=$(now)
-        "$@" >/dev/null 2>&1
-        t1=$(now)
-        echo "$t1 - $t0" | bc -l
-    done | median
+        { time "$@" >/dev/null 2>&1; } 2>"$work/one"
+        read -r real user sys <"$work/one"
+        echo "$real" >>"$work/times"
+        echo "$user + $sys" | bc -l >>"$work/cpu"
+    done
+    echo "$(median <"$work/times") $(median <"$work/cpu")"
+}
+# run_checked cmd... : runs cmd; a status above 1 stops the benchmark.
+run_checked() {
+    "$@"
+    local rc=$?
+    if [ $rc -gt 1 ]; then
+        echo "bench: '$1' failed (exit $rc)" >&2
+        kill -TERM $$
+    fi
+    return 0
 }
 
 "$gen" "$work/p" "$lines" "$bugs" >/dev/null || exit 2
@@ -37,8 +52,8 @@ echo "findings: $found (expected $((2 * bugs)))"
 [ "$found" = $((2 * bugs)) ] || echo "WARNING: finding count differs"
 
 # shellcheck disable=SC2086
-t_eel=$(time_cmd "$runs" "$tool" $srcs -- -I"$inc")
-printf '%-28s %8.3f s\n' "eelverify" "$t_eel"
+read -r t_eel c_eel < <(time_cmd "$runs" run_checked "$tool" $srcs -- -I"$inc")
+printf '%-22s wall %8.3f s  cpu %8.3f s\n' "eelverify" "$t_eel" "$c_eel"
 # The peers analyse one translation unit per run, as a CI runs them.
 peer_all() { # "compiler flags..." files...
     local cmd=$1
@@ -54,9 +69,10 @@ for peer in "gcc -fanalyzer -c" "clang --analyze"; do
         continue
     }
     # shellcheck disable=SC2086
-    t=$(time_cmd "$runs" peer_all "$peer" $srcs)
-    printf '%-28s %8.3f s   eelverify/peer = %.2f\n' "$peer" "$t" \
-        "$(echo "$t_eel / $t" | bc -l)"
+    read -r t c < <(time_cmd "$runs" peer_all "$peer" $srcs)
+    printf '%-22s wall %8.3f s  cpu %8.3f s   eelverify/peer: wall %.2f, cpu %.2f\n' \
+        "$peer" "$t" "$c" "$(echo "$t_eel / $t" | bc -l)" \
+        "$(echo "$c_eel / $c" | bc -l)"
 done
 
 echo "growth (eelverify, median of $runs):"
@@ -65,7 +81,7 @@ for size in 2000 4000 8000 15000 30000; do
     "$gen" "$work/s" "$size" 0 >/dev/null || exit 2
     k=$(cat "$work"/s/*.c | wc -l)
     # shellcheck disable=SC2086
-    t=$(time_cmd "$runs" "$tool" $(ls "$work"/s/*.c) -- -I"$inc")
-    printf '  %6d lines  %8.3f s  %8.1f us/line\n' "$k" "$t" \
-        "$(echo "$t * 1000000 / $k" | bc -l)"
+    read -r t c < <(time_cmd "$runs" run_checked "$tool" $(ls "$work"/s/*.c) -- -I"$inc")
+    printf '  %6d lines  wall %8.3f s  cpu %8.3f s  %6.1f us cpu/line\n' "$k" \
+        "$t" "$c" "$(echo "$c * 1000000 / $k" | bc -l)"
 done

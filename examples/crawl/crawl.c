@@ -141,8 +141,11 @@ static struct job *job_new(const struct url *u, int depth, int redirects)
 /* Queues the host's robots.txt ahead of everything else. */
 static void host_queue_robots(struct host *h, const struct url *any)
 {
-    struct url r = {.https = 0, .host = any->host, .port = any->port,
-                    .path = "/robots.txt", .query = NULL};
+    struct url r = {.https = 0,
+                    .host = any->host,
+                    .port = any->port,
+                    .path = "/robots.txt",
+                    .query = NULL};
     struct job *j = job_new(&r, 0, 0);
     int added;
     if (!j || !strmap_put(&S.seen, j->key, &added)) {
@@ -284,7 +287,9 @@ static void host_resolved(void *arg, int error, struct in_addr addr)
         }
     } else {
         h->addr = addr;
-        h->state = crawl_opt.robots ? HOST_ROBOTS : HOST_READY;
+        /* Without a queued robots.txt job (disabled, or no memory for it)
+         * the host is ready at once. */
+        h->state = (h->qhead && h->qhead->is_robots) ? HOST_ROBOTS : HOST_READY;
     }
     crawl_pump();
 }
@@ -295,8 +300,7 @@ static struct job *host_next_allowed(struct host *h)
     struct job *j;
     while ((j = host_pop(h))) {
         char *target = j->is_robots ? NULL : url_target(&j->url);
-        int ok = j->is_robots || !target ||
-                 robots_allowed(&h->robots, target);
+        int ok = j->is_robots || !target || robots_allowed(&h->robots, target);
         free(target);
         if (ok)
             return j;
@@ -332,8 +336,7 @@ struct link_ctx {
     int depth;
 };
 
-static void on_link(void *arg, enum link_kind kind, const char *ref,
-                    size_t len)
+static void on_link(void *arg, enum link_kind kind, const char *ref, size_t len)
 {
     struct link_ctx *lc = arg;
     struct url u;
@@ -367,8 +370,9 @@ static void save_ok_page(struct job *j, struct http_resp *r)
     char detail[64];
     snprintf(detail, sizeof(detail), "%zu", r->body.len);
     if (crawl_opt.outdir) {
-        if (save_page(crawl_opt.outdir, &j->url, r->body.data ? r->body.data : "",
-                      r->body.len, &path) < 0) {
+        if (save_page(crawl_opt.outdir, &j->url,
+                      r->body.data ? r->body.data : "", r->body.len,
+                      &path) < 0) {
             char msg[128];
             snprintf(msg, sizeof(msg), "save: %s", strerror(errno));
             count_error(msg);
@@ -521,7 +525,6 @@ static int host_start_one(struct host *h, uint64_t now)
         crawl_job_done(h, j, NULL, msg);
         return 1;
     }
-    h->active++;
     h->next_start = now + (uint64_t)h->delay_ms;
     return 1;
 }
@@ -598,8 +601,7 @@ void crawl_pump(void)
         pump_once();
     } while (S.pump_again);
     S.in_pump = 0;
-    if (conn_count() == 0 && dns_pending() == 0 && S.queued == 0 &&
-        !S.wake_gid)
+    if (conn_count() == 0 && dns_pending() == 0 && S.queued == 0 && !S.wake_gid)
         crawl_finish();
 }
 

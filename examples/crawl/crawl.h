@@ -16,35 +16,40 @@
 #define CRAWL_AGENT "eelcrawl"
 
 struct crawl_options {
-    int max_conns;          /* -c: connections in parallel */
-    int host_conns;         /* per-host connection limit */
-    int delay_ms;           /* between request starts to one host */
-    int depth;              /* links followed from the start URLs */
+    int max_conns;  /* -c: connections in parallel */
+    int host_conns; /* per-host connection limit */
+    int delay_ms;   /* between request starts to one host */
+    int depth;      /* links followed from the start URLs */
     int connect_timeout_ms;
-    int read_timeout_ms;    /* longest silence while a response is due */
+    int read_timeout_ms; /* longest silence while a response is due */
     int max_redirects;
-    size_t max_size;        /* largest body kept */
-    const char *outdir;     /* NULL: pages are not saved */
-    char **host_patterns;   /* --hosts globs; NULL: the start hosts */
+    size_t max_size;      /* largest body kept */
+    const char *outdir;   /* NULL: pages are not saved */
+    char **host_patterns; /* --hosts globs; NULL: the start hosts */
     int nhost_patterns;
-    int robots;             /* honour robots.txt */
-    int verbose;            /* one line per URL on stdout */
-    int progress;           /* progress line on stderr */
+    int robots;   /* honour robots.txt */
+    int verbose;  /* one line per URL on stdout */
+    int progress; /* progress line on stderr */
 };
 
 /* One URL to fetch. */
 struct job {
     struct url url;
-    char *key;     /* canonical URL string */
+    char *key; /* canonical URL string */
     int depth;
     int redirects; /* redirect hops that led here */
     int is_robots;
-    int retried;   /* already re-sent after a stale keep-alive connection */
+    int retried; /* already re-sent after a stale keep-alive connection */
     struct job *next;
 };
 
-enum host_state { HOST_NEW, HOST_RESOLVING, HOST_ROBOTS, HOST_READY,
-                  HOST_FAILED };
+enum host_state {
+    HOST_NEW,
+    HOST_RESOLVING,
+    HOST_ROBOTS,
+    HOST_READY,
+    HOST_FAILED
+};
 
 struct host {
     char *key; /* "name:port" */
@@ -56,8 +61,8 @@ struct host {
     int robots_started;
     struct job *qhead, *qtail; /* waiting jobs */
     size_t qlen;
-    int active;         /* open connections */
-    int delay_ms;       /* max(--delay, Crawl-delay) */
+    int active;   /* open connections */
+    int delay_ms; /* max(--delay, Crawl-delay) */
     uint64_t next_start;
     struct host *next;
 };

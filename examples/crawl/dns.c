@@ -194,8 +194,8 @@ int dns_init(const struct dns_options *opt)
     conf.timeout_ms = 5000;
     conf.attempts = 2;
     conf.ndots = 1;
-    const char *rc = opt && opt->resolv_conf ? opt->resolv_conf
-                                             : "/etc/resolv.conf";
+    const char *rc =
+        opt && opt->resolv_conf ? opt->resolv_conf : "/etc/resolv.conf";
     const char *hosts = opt && opt->hosts ? opt->hosts : "/etc/hosts";
     if (read_resolv_conf(rc) < 0) {
         fprintf(stderr, "eelcrawl: %s: %s\n", rc, strerror(errno));
@@ -323,8 +323,8 @@ static int lookup_send(struct lookup *q, eel_group_id gid)
     if (getrandom(&id, sizeof(id), 0) != sizeof(id))
         id = (uint16_t)(rand() & 0xffff);
     q->id = id;
-    q->qlen = dns_encode_query(q->query, sizeof(q->query),
-                               q->id, q->cands[q->cand], DNS_TYPE_A);
+    q->qlen = dns_encode_query(q->query, sizeof(q->query), q->id,
+                               q->cands[q->cand], DNS_TYPE_A);
     if (q->qlen < 0)
         return -1;
     q->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -423,7 +423,7 @@ static void dns_write(eel_group_id gid, void *arg, int fd)
     }
     if (n != q->qlen) { /* unreachable server: try the next one */
         if (next_try(q) < 0 || lookup_send(q, gid) < 0)
-            lookup_finish(q, gid, DNS_ETIMEDOUT);
+            lookup_finish(q, gid, DNS_EFAIL);
         return;
     }
     q->deadline = eel_now() + (uint64_t)conf.timeout_ms;
@@ -451,13 +451,13 @@ static void dns_read(eel_group_id gid, void *arg, int fd)
         if (errno == EAGAIN || errno == EINTR) {
             wait_again(q, gid);
         } else if (next_try(q) < 0 || lookup_send(q, gid) < 0) {
-            lookup_finish(q, gid, DNS_ETIMEDOUT);
+            lookup_finish(q, gid, DNS_EFAIL); /* e.g. port unreachable */
         }
         return;
     }
     struct dns_answer ans;
-    if (dns_decode_response(msg, (size_t)n, q->id, q->cands[q->cand],
-                            &ans) < 0) {
+    if (dns_decode_response(msg, (size_t)n, q->id, q->cands[q->cand], &ans) <
+        0) {
         wait_again(q, gid); /* not our answer: ignore it */
         return;
     }

@@ -35,7 +35,7 @@ int dns_encode_query(uint8_t *out, size_t cap, uint16_t id, const char *name,
         return -1;
     memset(out, 0, 12);
     put16(out, id);
-    out[2] = 0x01; /* RD: recursion desired */
+    out[2] = 0x01;     /* RD: recursion desired */
     put16(out + 4, 1); /* QDCOUNT */
     size_t pos = 12, start = 0;
     for (size_t i = 0; i <= nl; i++) {

@@ -139,8 +139,8 @@ static void conn_request(struct conn *c, eel_group_id gid)
     c->req_off = 0;
     http_resp_free(&c->resp);
     http_resp_init(&c->resp, crawl_opt.max_size);
-    int rc = target ? buf_printf(&c->req, "GET %s HTTP/1.1\r\nHost: %s",
-                                 target, u->host)
+    int rc = target ? buf_printf(&c->req, "GET %s HTTP/1.1\r\nHost: %s", target,
+                                 u->host)
                     : -1;
     free(target);
     if (rc == 0 && u->port != 80)
@@ -180,8 +180,8 @@ int conn_open(struct host *h, struct job *job)
     struct sockaddr_in sa = {.sin_family = AF_INET,
                              .sin_port = htons((uint16_t)h->port),
                              .sin_addr = h->addr};
-    int rc = c->fd < 0 ? -1
-                       : connect(c->fd, (struct sockaddr *)&sa, sizeof(sa));
+    int rc =
+        c->fd < 0 ? -1 : connect(c->fd, (struct sockaddr *)&sa, sizeof(sa));
     if (c->fd < 0 || (rc < 0 && errno != EINPROGRESS)) {
         /* Report as this job's failure, through the normal path. */
         int err = errno;
@@ -199,6 +199,7 @@ int conn_open(struct host *h, struct job *job)
         conns->prev = c;
     conns = c;
     nconns++;
+    h->active++; /* conn_close() gives it back through crawl_conn_closed */
     if (!eel_add_write_timeout(gid, conn_connected, conn_connect_timeout, c,
                                c->fd, crawl_opt.connect_timeout_ms))
         conn_failf(c, gid, "event", errno);
@@ -237,8 +238,8 @@ static void conn_send(eel_group_id gid, void *arg, int fd)
 {
     struct conn *c = arg;
     while (c->req_off < c->req.len) {
-        ssize_t n = send(fd, c->req.data + c->req_off,
-                         c->req.len - c->req_off, MSG_NOSIGNAL);
+        ssize_t n = send(fd, c->req.data + c->req_off, c->req.len - c->req_off,
+                         MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN) {

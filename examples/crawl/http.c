@@ -19,8 +19,8 @@ enum {
     ST_CLOSE,      /* body ends when the connection closes */
     ST_CHUNK_SIZE, /* reading a chunk-size line */
     ST_CHUNK_DATA,
-    ST_CHUNK_END,  /* the CRLF after chunk data */
-    ST_TRAILER,    /* trailer lines after the last chunk */
+    ST_CHUNK_END, /* the CRLF after chunk data */
+    ST_TRAILER,   /* trailer lines after the last chunk */
     ST_DONE,
     ST_ERROR
 };
@@ -276,10 +276,9 @@ static long feed_head(struct http_resp *r, const char *d, size_t n)
         if (r->head.len == 5 && memcmp(r->head.data, "HTTP/", 5) != 0)
             return fail(r, "not an HTTP response");
         size_t l = r->head.len;
-        if (c == '\n' &&
-            ((l >= 2 && r->head.data[l - 2] == '\n') ||
-             (l >= 3 && r->head.data[l - 2] == '\r' &&
-              r->head.data[l - 3] == '\n'))) {
+        if (c == '\n' && ((l >= 2 && r->head.data[l - 2] == '\n') ||
+                          (l >= 3 && r->head.data[l - 2] == '\r' &&
+                           r->head.data[l - 3] == '\n'))) {
             if (parse_head(r) < 0)
                 return -1;
             buf_reset(&r->head);
@@ -335,9 +334,11 @@ static long feed_chunk_line(struct http_resp *r, const char *d, size_t n,
             for (; k < l && isxdigit((unsigned char)s[k]); k++) {
                 if (v >> 59)
                     return fail(r, "chunk size too large");
-                v = v * 16 + (unsigned long long)(isdigit((unsigned char)s[k])
-                                 ? s[k] - '0'
-                                 : tolower((unsigned char)s[k]) - 'a' + 10);
+                v = v * 16 +
+                    (unsigned long long)(isdigit((unsigned char)s[k])
+                                             ? s[k] - '0'
+                                             : tolower((unsigned char)s[k]) -
+                                                   'a' + 10);
             }
             while (k < l && (s[k] == ' ' || s[k] == '\t'))
                 k++;

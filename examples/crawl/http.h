@@ -20,20 +20,20 @@ enum http_result { HTTP_ERROR = -1, HTTP_MORE = 0, HTTP_DONE = 1 };
 
 struct http_resp {
     /* Results, valid once the headers are in (HTTP_DONE at the latest). */
-    int status;           /* 100..999 */
-    int minor;            /* HTTP/1.minor */
-    long long length;     /* Content-Length, or -1 */
-    int chunked;          /* Transfer-Encoding ends in chunked */
-    int keep_alive;       /* the connection may carry another request */
-    char *location;       /* Location header, or NULL */
-    char *content_type;   /* Content-Type header, or NULL */
-    struct buf body;      /* the decoded body */
-    const char *error;    /* why HTTP_ERROR was returned */
+    int status;                  /* 100..999 */
+    int minor;                   /* HTTP/1.minor */
+    long long length;            /* Content-Length, or -1 */
+    int chunked;                 /* Transfer-Encoding ends in chunked */
+    int keep_alive;              /* the connection may carry another request */
+    char *location;              /* Location header, or NULL */
+    char *content_type;          /* Content-Type header, or NULL */
+    struct buf body;             /* the decoded body */
+    const char *error;           /* why HTTP_ERROR was returned */
     unsigned long long received; /* raw bytes fed, for statistics */
 
     /* Parser state. */
     int state;
-    struct buf head;      /* header block or chunk-size line being read */
+    struct buf head; /* header block or chunk-size line being read */
     unsigned long long remaining; /* bytes left in the body or chunk */
     size_t max_body;
 };

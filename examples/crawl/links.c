@@ -72,7 +72,7 @@ static size_t decode_ref(struct buf *b, const char *v, size_t n, int *err)
     static const struct {
         const char *name;
         char c;
-    } named[] = {{"amp;", '&'},  {"lt;", '<'},   {"gt;", '>'},
+    } named[] = {{"amp;", '&'},  {"lt;", '<'},    {"gt;", '>'},
                  {"quot;", '"'}, {"apos;", '\''}, {"amp", '&'}};
     if (n >= 3 && v[1] == '#') {
         size_t k = 2;
@@ -110,8 +110,7 @@ static size_t decode_ref(struct buf *b, const char *v, size_t n, int *err)
 }
 
 /* Reports attribute value v[0..n) after decoding it. */
-static int report(struct scan *sc, enum link_kind kind, const char *v,
-                  size_t n)
+static int report(struct scan *sc, enum link_kind kind, const char *v, size_t n)
 {
     int err = 0;
     buf_reset(&sc->val);

@@ -28,26 +28,25 @@ static eel_group_id sig_gid, progress_gid;
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: eelcrawl [options] URL...\n"
-            "  -c, --connections N     parallel connections (default 16)\n"
-            "      --host-conns N      connections per host (default 4)\n"
-            "      --delay MS          wait between requests to a host (0)\n"
-            "  -d, --depth D           link depth from the start URLs (5)\n"
-            "      --hosts PATTERNS    comma-separated host globs to crawl\n"
-            "                          (default: the start URLs' hosts)\n"
-            "  -o, --output DIR        save pages under DIR/HOST/PATH\n"
-            "      --connect-timeout MS   (default 5000)\n"
-            "  -t, --read-timeout MS      (default 10000)\n"
-            "      --max-redirects N   (default 5)\n"
-            "      --max-size BYTES    largest page kept (default 16M)\n"
-            "      --no-robots         ignore robots.txt\n"
-            "      --resolv-conf PATH  (default /etc/resolv.conf)\n"
-            "      --hosts-file PATH   (default /etc/hosts)\n"
-            "      --dns-server ADDR[:PORT]  instead of resolv.conf's\n"
-            "  -v, --verbose           one line per URL on stdout\n"
-            "  -q, --quiet             no progress line\n"
-            "  -h, --help, --version\n");
+    fprintf(f, "usage: eelcrawl [options] URL...\n"
+               "  -c, --connections N     parallel connections (default 16)\n"
+               "      --host-conns N      connections per host (default 4)\n"
+               "      --delay MS          wait between requests to a host (0)\n"
+               "  -d, --depth D           link depth from the start URLs (5)\n"
+               "      --hosts PATTERNS    comma-separated host globs to crawl\n"
+               "                          (default: the start URLs' hosts)\n"
+               "  -o, --output DIR        save pages under DIR/HOST/PATH\n"
+               "      --connect-timeout MS   (default 5000)\n"
+               "  -t, --read-timeout MS      (default 10000)\n"
+               "      --max-redirects N   (default 5)\n"
+               "      --max-size BYTES    largest page kept (default 16M)\n"
+               "      --no-robots         ignore robots.txt\n"
+               "      --resolv-conf PATH  (default /etc/resolv.conf)\n"
+               "      --hosts-file PATH   (default /etc/hosts)\n"
+               "      --dns-server ADDR[:PORT]  instead of resolv.conf's\n"
+               "  -v, --verbose           one line per URL on stdout\n"
+               "  -q, --quiet             no progress line\n"
+               "  -h, --help, --version\n");
 }
 
 static int parse_num(const char *opt, const char *s, long min, long max,
@@ -84,9 +83,17 @@ static int split_hosts(char *arg)
 }
 
 enum {
-    OPT_HOST_CONNS = 256, OPT_DELAY, OPT_HOSTS, OPT_CONNECT_TIMEOUT,
-    OPT_MAX_REDIRECTS, OPT_MAX_SIZE, OPT_NO_ROBOTS, OPT_RESOLV, OPT_HOSTS_FILE,
-    OPT_DNS_SERVER, OPT_VERSION
+    OPT_HOST_CONNS = 256,
+    OPT_DELAY,
+    OPT_HOSTS,
+    OPT_CONNECT_TIMEOUT,
+    OPT_MAX_REDIRECTS,
+    OPT_MAX_SIZE,
+    OPT_NO_ROBOTS,
+    OPT_RESOLV,
+    OPT_HOSTS_FILE,
+    OPT_DNS_SERVER,
+    OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -125,36 +132,86 @@ static const char *option_name(int c)
  * usage error, or 0 when the program should just exit 0 (help). */
 static int parse_args(int argc, char **argv, struct dns_options *dns)
 {
-    crawl_opt = (struct crawl_options){
-        .max_conns = 16, .host_conns = 4, .depth = 5,
-        .connect_timeout_ms = 5000, .read_timeout_ms = 10000,
-        .max_redirects = 5, .max_size = 16 << 20, .robots = 1,
-        .progress = isatty(STDERR_FILENO)};
+    crawl_opt = (struct crawl_options){.max_conns = 16,
+                                       .host_conns = 4,
+                                       .depth = 5,
+                                       .connect_timeout_ms = 5000,
+                                       .read_timeout_ms = 10000,
+                                       .max_redirects = 5,
+                                       .max_size = 16 << 20,
+                                       .robots = 1,
+                                       .progress = isatty(STDERR_FILENO)};
     long v = 0;
     int c;
     while ((c = getopt_long(argc, argv, "c:d:o:t:vqh", longopts, NULL)) != -1) {
         const char *name = option_name(c);
         int rc = 0;
         switch (c) {
-        case 'c': rc = parse_num(name, optarg, 1, 100000, &v); crawl_opt.max_conns = (int)v; break;
-        case OPT_HOST_CONNS: rc = parse_num(name, optarg, 1, 100000, &v); crawl_opt.host_conns = (int)v; break;
-        case OPT_DELAY: rc = parse_num(name, optarg, 0, 3600000, &v); crawl_opt.delay_ms = (int)v; break;
-        case 'd': rc = parse_num(name, optarg, 0, 1000000, &v); crawl_opt.depth = (int)v; break;
-        case OPT_HOSTS: rc = split_hosts(optarg); break;
-        case 'o': crawl_opt.outdir = optarg; break;
-        case OPT_CONNECT_TIMEOUT: rc = parse_num(name, optarg, 1, 3600000, &v); crawl_opt.connect_timeout_ms = (int)v; break;
-        case 't': rc = parse_num(name, optarg, 1, 3600000, &v); crawl_opt.read_timeout_ms = (int)v; break;
-        case OPT_MAX_REDIRECTS: rc = parse_num(name, optarg, 0, 100, &v); crawl_opt.max_redirects = (int)v; break;
-        case OPT_MAX_SIZE: rc = parse_num(name, optarg, 1, LONG_MAX, &v); crawl_opt.max_size = (size_t)v; break;
-        case OPT_NO_ROBOTS: crawl_opt.robots = 0; break;
-        case OPT_RESOLV: dns->resolv_conf = optarg; break;
-        case OPT_HOSTS_FILE: dns->hosts = optarg; break;
-        case OPT_DNS_SERVER: dns->server = optarg; break;
-        case 'v': crawl_opt.verbose = 1; break;
-        case 'q': crawl_opt.progress = 0; break;
-        case 'h': usage(stdout); return 0;
-        case OPT_VERSION: printf("eelcrawl 1.0 (libeel %s)\n", eel_version_string()); return 0;
-        default: usage(stderr); return -1;
+        case 'c':
+            rc = parse_num(name, optarg, 1, 100000, &v);
+            crawl_opt.max_conns = (int)v;
+            break;
+        case OPT_HOST_CONNS:
+            rc = parse_num(name, optarg, 1, 100000, &v);
+            crawl_opt.host_conns = (int)v;
+            break;
+        case OPT_DELAY:
+            rc = parse_num(name, optarg, 0, 3600000, &v);
+            crawl_opt.delay_ms = (int)v;
+            break;
+        case 'd':
+            rc = parse_num(name, optarg, 0, 1000000, &v);
+            crawl_opt.depth = (int)v;
+            break;
+        case OPT_HOSTS:
+            rc = split_hosts(optarg);
+            break;
+        case 'o':
+            crawl_opt.outdir = optarg;
+            break;
+        case OPT_CONNECT_TIMEOUT:
+            rc = parse_num(name, optarg, 1, 3600000, &v);
+            crawl_opt.connect_timeout_ms = (int)v;
+            break;
+        case 't':
+            rc = parse_num(name, optarg, 1, 3600000, &v);
+            crawl_opt.read_timeout_ms = (int)v;
+            break;
+        case OPT_MAX_REDIRECTS:
+            rc = parse_num(name, optarg, 0, 100, &v);
+            crawl_opt.max_redirects = (int)v;
+            break;
+        case OPT_MAX_SIZE:
+            rc = parse_num(name, optarg, 1, LONG_MAX, &v);
+            crawl_opt.max_size = (size_t)v;
+            break;
+        case OPT_NO_ROBOTS:
+            crawl_opt.robots = 0;
+            break;
+        case OPT_RESOLV:
+            dns->resolv_conf = optarg;
+            break;
+        case OPT_HOSTS_FILE:
+            dns->hosts = optarg;
+            break;
+        case OPT_DNS_SERVER:
+            dns->server = optarg;
+            break;
+        case 'v':
+            crawl_opt.verbose = 1;
+            break;
+        case 'q':
+            crawl_opt.progress = 0;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case OPT_VERSION:
+            printf("eelcrawl 1.0 (libeel %s)\n", eel_version_string());
+            return 0;
+        default:
+            usage(stderr);
+            return -1;
         }
         if (rc < 0)
             return -1;
@@ -213,16 +270,15 @@ static void summary(void)
     fprintf(stderr,
             "eelcrawl: %llu pages (%llu saved), %s in %.2f s (%s/s, %.0f "
             "pages/s); %llu requests, %llu on reused connections\n",
-            (unsigned long long)s->pages, (unsigned long long)s->saved, b,
-            secs, r, secs > 0 ? (double)s->pages / secs : 0,
+            (unsigned long long)s->pages, (unsigned long long)s->saved, b, secs,
+            r, secs > 0 ? (double)s->pages / secs : 0,
             (unsigned long long)s->requests, (unsigned long long)s->reused);
     fprintf(stderr,
             "eelcrawl: %llu errors (HTTP %llu, timeouts %llu, DNS %llu, "
             "redirects %llu); %llu redirects followed; skipped: %llu "
             "robots.txt, %llu out of scope, %llu https\n",
             (unsigned long long)s->errors, (unsigned long long)s->http_errors,
-            (unsigned long long)s->timeouts,
-            (unsigned long long)s->dns_errors,
+            (unsigned long long)s->timeouts, (unsigned long long)s->dns_errors,
             (unsigned long long)s->redirect_errors,
             (unsigned long long)s->redirects,
             (unsigned long long)s->robots_skipped,

@@ -82,8 +82,8 @@ static int parse_delay(const char *v, size_t n)
 }
 
 /* Handles one "key: value" line. */
-static int handle_line(struct parse *p, const char *k, size_t kl,
-                       const char *v, size_t vl, const char *agent)
+static int handle_line(struct parse *p, const char *k, size_t kl, const char *v,
+                       size_t vl, const char *agent)
 {
     if (kl == 10 && strncasecmp(k, "user-agent", 10) == 0) {
         if (!p->in_agents)

@@ -85,9 +85,9 @@ int save_page(const char *dir, const struct url *u, const void *data,
     int rc = -1, err = ENOMEM;
     if (rel && buf_printf(&full, "%s/%s", dir, rel) == 0) {
         rc = make_parents(full.data);
-        int fd = rc < 0 ? -1 : open(full.data,
-                                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                                    0644);
+        int fd = rc < 0 ? -1
+                        : open(full.data,
+                               O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0) {
             rc = -1;
         } else {

@@ -51,8 +51,7 @@ static int grow(struct strmap *m)
     return 0;
 }
 
-struct strmap_entry *strmap_put(struct strmap *m, const char *key,
-                                int *added)
+struct strmap_entry *strmap_put(struct strmap *m, const char *key, int *added)
 {
     if ((m->count + 1) * 2 > m->cap && grow(m) < 0)
         return NULL;

@@ -21,8 +21,7 @@ struct strmap {
 struct strmap_entry *strmap_get(const struct strmap *m, const char *key);
 /* Adds key (copied) if absent; returns its entry, *added says whether it
  * was new.  NULL when out of memory. */
-struct strmap_entry *strmap_put(struct strmap *m, const char *key,
-                                int *added);
+struct strmap_entry *strmap_put(struct strmap *m, const char *key, int *added);
 /* Frees the map; free_value (may be NULL) is called on each value. */
 void strmap_free(struct strmap *m, void (*free_value)(void *));
 

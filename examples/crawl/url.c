@@ -45,8 +45,7 @@ static int hexval(int c)
 }
 
 /* Appends s[0..n) with escapes in canonical form. */
-static int norm_escapes(struct buf *out, const char *s, size_t n,
-                        int in_query)
+static int norm_escapes(struct buf *out, const char *s, size_t n, int in_query)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {

@@ -1,7 +1,7 @@
 /*
  * accesslog.h - one line per request, buffered and flushed once a second by
- * a timer chain of its own (writing a line per request would cost a system
- * call per request).
+ * a timer chain in a group of its own that lives while a log is open
+ * (writing each line at once would cost a system call per request).
  */
 #ifndef PLB_ACCESSLOG_H
 #define PLB_ACCESSLOG_H

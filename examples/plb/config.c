@@ -57,16 +57,14 @@ int config_parse_addr(const char *text, struct plb_addr *out, char *err,
     if (text[0] == '[') {
         const char *close = strchr(text, ']');
         if (!close || close[1] != ':' || (size_t)(close - text) > sizeof(host))
-            return fail(err, errlen, "bad address '%s' (want [V6]:PORT)",
-                        text);
+            return fail(err, errlen, "bad address '%s' (want [V6]:PORT)", text);
         memcpy(host, text + 1, (size_t)(close - text - 1));
         host[close - text - 1] = 0;
         port = close + 2;
     } else {
         const char *colon = strrchr(text, ':');
         if (!colon || colon == text || (size_t)(colon - text) >= sizeof(host))
-            return fail(err, errlen, "bad address '%s' (want HOST:PORT)",
-                        text);
+            return fail(err, errlen, "bad address '%s' (want HOST:PORT)", text);
         memcpy(host, text, (size_t)(colon - text));
         host[colon - text] = 0;
         port = colon + 1;
@@ -107,16 +105,27 @@ struct int_key {
     int lo, hi;
 };
 
-#define IK(k, lo, hi) {#k, offsetof(struct plb_config, k), lo, hi}
+#define IK(k, lo, hi)                                                          \
+    {                                                                          \
+#k, offsetof(struct plb_config, k), lo, hi                             \
+    }
 static const struct int_key int_keys[] = {
-    IK(health_interval_ms, 10, 3600000), IK(health_timeout_ms, 10, 600000),
-    IK(health_rise, 1, 100),           IK(health_fall, 1, 100),
-    IK(max_connections, 1, 1000000),   IK(timeout_idle_ms, 1, 86400000),
-    IK(timeout_header_ms, 1, 86400000), IK(timeout_body_ms, 1, 86400000),
-    IK(timeout_connect_ms, 1, 600000), IK(timeout_backend_ms, 1, 86400000),
-    IK(timeout_send_ms, 1, 86400000),  IK(retries, 0, PLB_MAX_BACKENDS),
-    IK(backend_keepalive, 0, 100000),  IK(drain_ms, 0, 3600000),
-    IK(backend_max_conns, 1, 1000000), IK(timeout_queue_ms, 1, 600000),
+    IK(health_interval_ms, 10, 3600000),
+    IK(health_timeout_ms, 10, 600000),
+    IK(health_rise, 1, 100),
+    IK(health_fall, 1, 100),
+    IK(max_connections, 1, 1000000),
+    IK(timeout_idle_ms, 1, 86400000),
+    IK(timeout_header_ms, 1, 86400000),
+    IK(timeout_body_ms, 1, 86400000),
+    IK(timeout_connect_ms, 1, 600000),
+    IK(timeout_backend_ms, 1, 86400000),
+    IK(timeout_send_ms, 1, 86400000),
+    IK(retries, 0, PLB_MAX_BACKENDS),
+    IK(backend_keepalive, 0, 100000),
+    IK(drain_ms, 0, 3600000),
+    IK(backend_max_conns, 1, 1000000),
+    IK(timeout_queue_ms, 1, 600000),
 };
 
 static int copy_str(char *dst, size_t cap, const char *v, char *err,
@@ -147,10 +156,8 @@ static int set_key(struct plb_config *c, const char *key, const char *v,
     }
     if (strcmp(key, "backend") == 0) {
         if (c->nbackends == PLB_MAX_BACKENDS)
-            return fail(err, errlen, "more than %d backends",
-                        PLB_MAX_BACKENDS);
-        return config_parse_addr(v, &c->backends[c->nbackends++], err,
-                                 errlen);
+            return fail(err, errlen, "more than %d backends", PLB_MAX_BACKENDS);
+        return config_parse_addr(v, &c->backends[c->nbackends++], err, errlen);
     }
     if (strcmp(key, "balance") == 0) {
         if (strcmp(v, "roundrobin") == 0 || strcmp(v, "rr") == 0)
@@ -171,8 +178,8 @@ static int set_key(struct plb_config *c, const char *key, const char *v,
     if (strcmp(key, "health_path") == 0) {
         if (v[0] != '/' || strpbrk(v, " \t\r\n"))
             return fail(err, errlen, "health_path: want /path");
-        return copy_str(c->health_path, sizeof(c->health_path), v, err,
-                        errlen, key);
+        return copy_str(c->health_path, sizeof(c->health_path), v, err, errlen,
+                        key);
     }
     if (strcmp(key, "access_log") == 0)
         return copy_str(c->access_log, sizeof(c->access_log),
@@ -231,20 +238,27 @@ void config_usage(void)
 static const char *short_key(char o)
 {
     switch (o) {
-    case 'l': return "listen";
-    case 'b': return "backend";
-    case 'm': return "balance";
-    case 'a': return "access_log";
-    case 'n': return "max_connections";
-    case 'H': return "health_path";
-    default: return NULL;
+    case 'l':
+        return "listen";
+    case 'b':
+        return "backend";
+    case 'm':
+        return "balance";
+    case 'a':
+        return "access_log";
+    case 'n':
+        return "max_connections";
+    case 'H':
+        return "health_path";
+    default:
+        return NULL;
     }
 }
 
 /* One pass over argv; file_pass only looks for -c, the other applies the
  * rest. */
-static int scan_args(struct plb_config *c, int argc, char **argv,
-                     int file_pass, char *err, size_t errlen)
+static int scan_args(struct plb_config *c, int argc, char **argv, int file_pass,
+                     char *err, size_t errlen)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -264,9 +278,8 @@ static int scan_args(struct plb_config *c, int argc, char **argv,
             return fail(err, errlen, "%s needs a value", a);
         const char *v = argv[++i];
         if (a[1] == 'c') {
-            if (file_pass &&
-                copy_str(c->config_path, sizeof(c->config_path), v, err,
-                         errlen, "-c") < 0)
+            if (file_pass && copy_str(c->config_path, sizeof(c->config_path), v,
+                                      err, errlen, "-c") < 0)
                 return -1;
             continue;
         }
@@ -299,8 +312,7 @@ int config_build(struct plb_config *c, int argc, char **argv, char *err,
     int rc = scan_args(c, argc, argv, 1, err, errlen);
     if (rc != 0)
         return rc == 1 ? scan_args(c, argc, argv, 0, err, errlen) : rc;
-    if (c->config_path[0] &&
-        load_file(c, c->config_path, err, errlen) < 0)
+    if (c->config_path[0] && load_file(c, c->config_path, err, errlen) < 0)
         return -1;
     rc = scan_args(c, argc, argv, 0, err, errlen);
     if (rc != 0)

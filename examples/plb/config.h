@@ -27,21 +27,21 @@ struct plb_config {
     enum plb_balance balance;
     char health_path[256];
     int health_interval_ms, health_timeout_ms, health_rise, health_fall;
-    int max_connections;     /* client connections at once */
-    size_t max_header_size;  /* request head bytes (431 beyond) */
-    int timeout_idle_ms;     /* keep-alive wait for a request's first byte */
-    int timeout_header_ms;   /* whole request head, from its first byte */
-    int timeout_body_ms;     /* between reads of a request body */
-    int timeout_connect_ms;  /* backend connect */
-    int timeout_backend_ms;  /* between backend reads/writes */
-    int timeout_send_ms;     /* between writes to a client */
-    int retries;             /* extra backends to try for one request */
-    int backend_keepalive;   /* idle connections kept per backend */
-    int backend_max_conns;   /* requests in flight per backend (queue) */
-    int timeout_queue_ms;    /* longest wait for a backend slot */
-    int drain_ms;            /* graceful stop: how long to let requests end */
-    char access_log[512];    /* "" off, "-" stdout */
-    char config_path[512];   /* -c FILE, reread on SIGHUP */
+    int max_connections;    /* client connections at once */
+    size_t max_header_size; /* request head bytes (431 beyond) */
+    int timeout_idle_ms;    /* keep-alive wait for a request's first byte */
+    int timeout_header_ms;  /* whole request head, from its first byte */
+    int timeout_body_ms;    /* between reads of a request body */
+    int timeout_connect_ms; /* backend connect */
+    int timeout_backend_ms; /* between backend reads/writes */
+    int timeout_send_ms;    /* between writes to a client */
+    int retries;            /* extra backends to try for one request */
+    int backend_keepalive;  /* idle connections kept per backend */
+    int backend_max_conns;  /* requests in flight per backend (queue) */
+    int timeout_queue_ms;   /* longest wait for a backend slot */
+    int drain_ms;           /* graceful stop: how long to let requests end */
+    char access_log[512];   /* "" off, "-" stdout */
+    char config_path[512];  /* -c FILE, reread on SIGHUP */
 };
 
 /* Fills c from defaults, the -c file (if any) and the arguments, in that

@@ -31,9 +31,9 @@ struct conn {
     /* the request: ibuf holds body bytes and then any pipelined bytes */
     char *ibuf;
     size_t icap, ilen;
-    size_t body_end;      /* ibuf[0..body_end) is this request's body */
-    size_t body_off;      /* of which ibuf[0..body_off) went to the backend */
-    int body_discarded;   /* body bytes were dropped: cannot resend */
+    size_t body_end;    /* ibuf[0..body_end) is this request's body */
+    size_t body_off;    /* of which ibuf[0..body_off) went to the backend */
+    int body_discarded; /* body bytes were dropped: cannot resend */
     struct http_framer req_body;
     char method[16], target[160];
     int minor, is_head, idempotent, client_close;
@@ -60,11 +60,11 @@ struct conn {
 };
 
 /* proxy.c */
-void conn_finish(struct conn *c);   /* ends the chain: closes, frees */
-void conn_abort(struct conn *c);    /* logs a failed request, then ends */
+void conn_finish(struct conn *c); /* ends the chain: closes, frees */
+void conn_abort(struct conn *c);  /* logs a failed request, then ends */
 void reply_error(struct conn *c, int status); /* answers, then closes */
-void response_done(struct conn *c); /* next request, or close */
-void wait_body(struct conn *c);     /* waits for more request body */
+void response_done(struct conn *c);           /* next request, or close */
+void wait_body(struct conn *c);               /* waits for more request body */
 
 /* relay.c */
 void backend_choose(struct conn *c); /* picks, queues or connects */

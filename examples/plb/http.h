@@ -16,12 +16,12 @@
 
 /* Parser verdicts.  Negative values are HTTP status codes to answer with. */
 enum http_verdict {
-    HTTP_DONE = 1,            /* a whole head was parsed */
-    HTTP_AGAIN = 0,           /* need more bytes */
-    HTTP_BAD = -400,          /* malformed */
-    HTTP_TOO_LARGE = -431,    /* head over the limit or too many headers */
-    HTTP_NOT_IMPL = -501,     /* transfer coding we cannot frame */
-    HTTP_BAD_VERSION = -505   /* not HTTP/1.x */
+    HTTP_DONE = 1,          /* a whole head was parsed */
+    HTTP_AGAIN = 0,         /* need more bytes */
+    HTTP_BAD = -400,        /* malformed */
+    HTTP_TOO_LARGE = -431,  /* head over the limit or too many headers */
+    HTTP_NOT_IMPL = -501,   /* transfer coding we cannot frame */
+    HTTP_BAD_VERSION = -505 /* not HTTP/1.x */
 };
 
 /* A slice of the buffer the head was parsed from. */

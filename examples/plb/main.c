@@ -89,8 +89,7 @@ static void raise_fd_limit(void)
                           : 0;
         int fit = (int)(rest > half ? rest : half);
         plb_log("fd limit %llu: max_connections lowered from %d to %d",
-                (unsigned long long)rl.rlim_cur, g_config.max_connections,
-                fit);
+                (unsigned long long)rl.rlim_cur, g_config.max_connections, fit);
         g_config.max_connections = fit;
     }
 }
@@ -276,12 +275,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "eelplb: eel_init: %s\n", strerror(errno));
         return 1;
     }
-    accesslog_open();
+    if (accesslog_open() < 0) {
+        eel_shutdown();
+        return 1;
+    }
     eel_group_id gid = eel_new_group_id();
     if (!gid || start(gid) < 0) {
         if (gid)
             eel_delete_group_id(gid);
         pool_free();
+        accesslog_close();
         eel_shutdown();
         return 1;
     }

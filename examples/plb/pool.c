@@ -115,8 +115,9 @@ void backend_put_idle(struct backend *be, int fd)
 {
     struct idle_conn *ic = NULL;
     eel_group_id gid = 0;
-    if (be->retired || plb_stopping || be->nidle >= g_config.backend_keepalive ||
-        !(ic = idle_alloc()) || !(gid = eel_new_group_id())) {
+    if (be->retired || plb_stopping ||
+        be->nidle >= g_config.backend_keepalive || !(ic = idle_alloc()) ||
+        !(gid = eel_new_group_id())) {
         idle_free(ic);
         eel_close(fd);
         return;
@@ -159,7 +160,8 @@ static void close_idle(struct backend *be)
     }
 }
 
-/* ---- selection ------------------------------------------------------------ */
+/* ---- selection ------------------------------------------------------------
+ */
 
 static int was_tried(const struct backend *be, struct backend *const *tried,
                      int ntried)
@@ -195,8 +197,7 @@ static struct backend *pick_pass(struct backend *const *tried, int ntried,
     return best;
 }
 
-struct backend *pool_pick(struct backend *const *tried, int ntried,
-                          int *full)
+struct backend *pool_pick(struct backend *const *tried, int ntried, int *full)
 {
     *full = 0;
     if (nbackends == 0)
@@ -243,7 +244,8 @@ void backend_failed(struct backend *be)
     set_up(be, 0);
 }
 
-/* ---- health checks -------------------------------------------------------- */
+/* ---- health checks --------------------------------------------------------
+ */
 
 /* Ends one check: record it, close its socket, sleep until the next. */
 static void health_done(eel_group_id gid, struct backend *be, int ok)
@@ -261,8 +263,7 @@ static void health_done(eel_group_id gid, struct backend *be, int ok)
         if (++be->fail_streak >= g_config.health_fall)
             set_up(be, 0);
     }
-    if (!eel_add_timer(gid, health_timer_cb, be,
-                       g_config.health_interval_ms)) {
+    if (!eel_add_timer(gid, health_timer_cb, be, g_config.health_interval_ms)) {
         plb_log("health check of %s stopped: %s", be->addr.text,
                 strerror(errno));
         eel_delete_group_id(gid);
@@ -279,8 +280,8 @@ static void health_timer_cb(eel_group_id gid, void *arg, int fd)
         health_done(gid, be, 0);
         return;
     }
-    if (!eel_add_write_timeout(gid, health_connected_cb, health_timeout_cb,
-                               be, be->hc_fd, g_config.health_timeout_ms))
+    if (!eel_add_write_timeout(gid, health_connected_cb, health_timeout_cb, be,
+                               be->hc_fd, g_config.health_timeout_ms))
         health_done(gid, be, 0);
 }
 
@@ -311,8 +312,8 @@ static void health_connected_cb(eel_group_id gid, void *arg, int fd)
 static void health_read_cb(eel_group_id gid, void *arg, int fd)
 {
     struct backend *be = arg;
-    ssize_t n = read(fd, be->hc_buf + be->hc_len,
-                     sizeof(be->hc_buf) - be->hc_len);
+    ssize_t n =
+        read(fd, be->hc_buf + be->hc_len, sizeof(be->hc_buf) - be->hc_len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         if (!eel_add_read_timeout(gid, health_read_cb, health_timeout_cb, be,
                                   fd, g_config.health_timeout_ms))
@@ -329,8 +330,8 @@ static void health_read_cb(eel_group_id gid, void *arg, int fd)
     }
     /* "HTTP/1.x NNN": 2xx and 3xx mean healthy. */
     const char *b = be->hc_buf;
-    int ok = be->hc_len >= 12 && memcmp(b, "HTTP/1.", 7) == 0 &&
-             b[8] == ' ' && (b[9] == '2' || b[9] == '3');
+    int ok = be->hc_len >= 12 && memcmp(b, "HTTP/1.", 7) == 0 && b[8] == ' ' &&
+             (b[9] == '2' || b[9] == '3');
     health_done(gid, be, ok);
 }
 
@@ -340,7 +341,8 @@ static void health_timeout_cb(eel_group_id gid, void *arg, int fd)
     health_done(gid, arg, 0);
 }
 
-/* ---- lifecycle ------------------------------------------------------------ */
+/* ---- lifecycle ------------------------------------------------------------
+ */
 
 static struct backend *backend_new(const struct plb_addr *addr)
 {
@@ -406,8 +408,8 @@ void pool_reconfigure(void)
     for (int i = 0; i < g_config.nbackends; i++) {
         struct backend *keep = NULL;
         for (int k = 0; k < nbackends && !keep; k++)
-            if (backends[k] && same_addr(&backends[k]->addr,
-                                         &g_config.backends[i])) {
+            if (backends[k] &&
+                same_addr(&backends[k]->addr, &g_config.backends[i])) {
                 keep = backends[k];
                 backends[k] = NULL;
             }

@@ -15,11 +15,11 @@ struct idle_conn;
 
 struct backend {
     struct plb_addr addr;
-    int up;              /* health: receives traffic */
+    int up; /* health: receives traffic */
     int ok_streak, fail_streak;
-    int active;          /* requests in flight */
-    int refs;            /* requests holding it, +1 while configured */
-    int retired;         /* dropped by a reload, freed at refs == 0 */
+    int active;  /* requests in flight */
+    int refs;    /* requests holding it, +1 while configured */
+    int retired; /* dropped by a reload, freed at refs == 0 */
     uint64_t requests, failures;
     /* the health-check chain (its own group, for the program's life) */
     eel_group_id hc_gid;
@@ -45,8 +45,7 @@ void pool_free(void);
  * backend_max_conns; NULL if none is left (*full says whether one would be
  * left but for the limit).  Prefers healthy backends but falls back to
  * any. */
-struct backend *pool_pick(struct backend *const *tried, int ntried,
-                          int *full);
+struct backend *pool_pick(struct backend *const *tried, int ntried, int *full);
 /* A request starts / ends using be (counts for least-connections and keeps
  * a retired backend alive). */
 void backend_begin(struct backend *be);

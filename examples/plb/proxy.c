@@ -44,6 +44,7 @@ static void client_forward_body_cb(eel_group_id gid, void *arg, int fd);
 static void client_body_timeout_cb(eel_group_id gid, void *arg, int fd);
 static void client_linger_cb(eel_group_id gid, void *arg, int fd);
 static void client_linger_timeout_cb(eel_group_id gid, void *arg, int fd);
+static void client_pipelined_cb(eel_group_id gid, void *arg, int fd);
 static void request_begin(struct conn *c);
 static void request_parse(struct conn *c);
 
@@ -54,10 +55,15 @@ int proxy_count(void)
 
 static void log_request(struct conn *c)
 {
-    struct access_entry e = {
-        c->client_ip,  c->method, c->target, c->minor,
-        c->status,     c->sent,   c->be ? c->be->addr.text : NULL,
-        eel_now() - c->t_start,   c->ntried};
+    struct access_entry e = {c->client_ip,
+                             c->method,
+                             c->target,
+                             c->minor,
+                             c->status,
+                             c->sent,
+                             c->be ? c->be->addr.text : NULL,
+                             eel_now() - c->t_start,
+                             c->ntried};
     accesslog_write(&e);
 }
 
@@ -208,10 +214,15 @@ static void request_begin(struct conn *c)
     c->body_discarded = c->backend_close = c->backend_eof = 0;
     c->t_start = eel_now();
     c->head_deadline = c->t_start + (uint64_t)g_config.timeout_header_ms;
-    if (c->ilen > 0)
-        request_parse(c); /* a pipelined request is already here */
-    else
+    if (c->ilen == 0) {
         wait_request(c);
+        return;
+    }
+    /* A pipelined request is already here: parse it on the next turn, so
+     * that each request starts from a callback of its own. */
+    c->phase = PH_BUSY;
+    if (!eel_add_timer(c->gid, client_pipelined_cb, c, 0))
+        conn_finish(c);
 }
 
 static void client_read_head_cb(eel_group_id gid, void *arg, int fd)
@@ -233,6 +244,13 @@ static void client_read_head_cb(eel_group_id gid, void *arg, int fd)
     }
     c->ilen += (size_t)n;
     request_parse(c);
+}
+
+static void client_pipelined_cb(eel_group_id gid, void *arg, int fd)
+{
+    (void)gid;
+    (void)fd;
+    request_parse(arg);
 }
 
 static void client_head_timeout_cb(eel_group_id gid, void *arg, int fd)
@@ -298,8 +316,7 @@ static void request_accept(struct conn *c, const struct http_msg *m)
 static void request_parse(struct conn *c)
 {
     struct http_msg m;
-    int rc = http_parse_request(c->ibuf, c->ilen, g_config.max_header_size,
-                                &m);
+    int rc = http_parse_request(c->ibuf, c->ilen, g_config.max_header_size, &m);
     if (rc == HTTP_AGAIN)
         wait_request(c);
     else if (rc < 0)

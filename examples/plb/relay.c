@@ -146,8 +146,9 @@ void backend_choose(struct conn *c)
     }
     if (!be) {
         int tried = c->ntried > 0;
-        reply_error(c, !tried ? 503
-                       : c->last_failure == FAIL_TIMEOUT ? 504 : 502);
+        reply_error(c, !tried                            ? 503
+                       : c->last_failure == FAIL_TIMEOUT ? 504
+                                                         : 502);
         return;
     }
     c->tried[c->ntried++] = be;
@@ -245,8 +246,8 @@ static void response_begin(struct conn *c, const struct http_msg *m)
     c->status = m->status;
     c->backend_close = m->conn_close || m->body == BODY_TO_EOF;
     c->client_close |= m->body == BODY_TO_EOF || plb_stopping;
-    c->hlen = head_build_response(c->hbuf, c->hcap, m, c->minor,
-                                  c->client_close);
+    c->hlen =
+        head_build_response(c->hbuf, c->hcap, m, c->minor, c->client_close);
     c->hoff = 0;
     if (c->hlen == 0) {
         backend_drop(c);
@@ -273,9 +274,8 @@ static void backend_read_head_cb(eel_group_id gid, void *arg, int fd)
     struct conn *c = arg;
     ssize_t n = read(fd, c->obuf + c->olen, OBUF_SIZE - c->olen);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        if (!eel_add_read_timeout(gid, backend_read_head_cb,
-                                  backend_timeout_cb, c, fd,
-                                  g_config.timeout_backend_ms))
+        if (!eel_add_read_timeout(gid, backend_read_head_cb, backend_timeout_cb,
+                                  c, fd, g_config.timeout_backend_ms))
             conn_finish(c);
         return;
     }
@@ -287,8 +287,8 @@ static void backend_read_head_cb(eel_group_id gid, void *arg, int fd)
     c->from_backend += (uint64_t)n;
     for (;;) {
         struct http_msg m;
-        int rc = http_parse_response(c->obuf, c->olen, OBUF_SIZE, c->is_head,
-                                     &m);
+        int rc =
+            http_parse_response(c->obuf, c->olen, OBUF_SIZE, c->is_head, &m);
         if (rc == HTTP_AGAIN) {
             if (!eel_add_read_timeout(gid, backend_read_head_cb,
                                       backend_timeout_cb, c, fd,
@@ -367,9 +367,8 @@ static void backend_read_body_cb(eel_group_id gid, void *arg, int fd)
     struct conn *c = arg;
     ssize_t n = read(fd, c->obuf, OBUF_SIZE);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        if (!eel_add_read_timeout(gid, backend_read_body_cb,
-                                  backend_timeout_cb, c, fd,
-                                  g_config.timeout_backend_ms))
+        if (!eel_add_read_timeout(gid, backend_read_body_cb, backend_timeout_cb,
+                                  c, fd, g_config.timeout_backend_ms))
             conn_finish(c);
         return;
     }

@@ -121,11 +121,11 @@ static void report_leak(struct eel_loop *l, uint32_t g,
                         const struct eel__fired *f)
 {
     struct report r = {.len = 0};
-    add(&r, PFX "leak: group 0x%" PRIx64 " has nothing pending after %s "
-                "returned\n",
+    add(&r,
+        PFX "leak: group 0x%" PRIx64 " has nothing pending after %s "
+            "returned\n",
         eel__group_id(l, g), eel__rt_func_name((const void *)f->cb));
-    add(&r, PFX "  group created at %s\n",
-        eel__rt_site_name(group_site(l, g)));
+    add(&r, PFX "  group created at %s\n", eel__rt_site_name(group_site(l, g)));
     add_chain(&r, l, f);
     struct rt_group *gr = eel__rt_group(l, g);
     if (gr)
@@ -160,6 +160,18 @@ static int leaked(struct eel_loop *l, uint32_t g)
     return gr && !(gr->reported && gr->gen == x->gen);
 }
 
+static void check_touched(struct eel_loop *l, const struct eel__fired *f)
+{
+    struct rt_state *s = eel__rt;
+    for (uint32_t i = 0; i < s->ntouched; i++) {
+        uint32_t g = s->touched[i];
+        s->grp[g].touched = 0;
+        if (g < l->grp_cap && leaked(l, g))
+            report_leak(l, g, f);
+    }
+    s->ntouched = 0;
+}
+
 void eel__check_after(struct eel_loop *l, const struct eel__fired *f)
 {
     struct rt_state *s = eel__rt;
@@ -168,13 +180,12 @@ void eel__check_after(struct eel_loop *l, const struct eel__fired *f)
         for (uint32_t g = 1; g < l->grp_cap; g++)
             if (l->grp[g].live && !l->grp[g].npending)
                 eel__check_touch(l, g);
-    for (uint32_t i = 0; i < s->ntouched; i++) {
-        uint32_t g = s->touched[i];
-        s->grp[g].touched = 0;
-        if (g < l->grp_cap && leaked(l, g))
-            report_leak(l, g, f);
+    if (l->break_req) {
+        s->deferred = *f;
+        s->has_deferred = 1;
+        return;
     }
-    s->ntouched = 0;
+    check_touched(l, f);
 }
 
 /* ---- Closed fds ---------------------------------------------------------- */
@@ -225,11 +236,11 @@ static void report_closed(struct eel_loop *l, int fd, uint32_t e,
 {
     const struct eel__event *x = &l->ev[e];
     struct report r = {.len = 0};
-    add(&r, PFX "fd %d was %s while event 0x%" PRIx64 " waits on it\n", fd,
-        how, eel__make_id(x->gen, e));
+    add(&r, PFX "fd %d was %s while event 0x%" PRIx64 " waits on it\n", fd, how,
+        eel__make_id(x->gen, e));
     add(&r, PFX "  %s [%s fd %d] of group 0x%" PRIx64 " registered at %s\n",
-        eel__rt_func_name((const void *)x->cb), eel__rt_kind_name(x->kind),
-        fd, eel__group_id(l, x->group), eel__rt_site_name(x->site));
+        eel__rt_func_name((const void *)x->cb), eel__rt_kind_name(x->kind), fd,
+        eel__group_id(l, x->group), eel__rt_site_name(x->site));
     add(&r, PFX "  (close fds that have events with eel_close())\n");
     emit(&r);
 }
@@ -255,6 +266,10 @@ static void check_fd(struct eel_loop *l, int fd, uint32_t e)
 void eel__check_before_wait(struct eel_loop *l)
 {
     struct rt_state *s = eel__rt;
+    if (s->has_deferred) {
+        s->has_deferred = 0;
+        check_touched(l, &s->deferred);
+    }
     uint32_t n = l->fd_cap < s->fd_cap ? l->fd_cap : s->fd_cap;
     for (uint32_t fd = 0; fd < n; fd++) {
         if (l->fds[fd].head && !l->fds[fd].intern)
@@ -334,8 +349,9 @@ void eel__check_shutdown(struct eel_loop *l)
         if (!leaked(l, g))
             continue;
         struct report r = {.len = 0};
-        add(&r, PFX "group 0x%" PRIx64 " still alive with nothing pending "
-                    "at eel_shutdown\n",
+        add(&r,
+            PFX "group 0x%" PRIx64 " still alive with nothing pending "
+                "at eel_shutdown\n",
             eel__group_id(l, g));
         add(&r, PFX "  group created at %s\n",
             eel__rt_site_name(group_site(l, g)));

@@ -55,9 +55,9 @@ static struct stat_row *probe(struct stat_tab *t, const void *k)
 static struct stat_row *row(struct stat_tab *t, const void *k)
 {
     if ((t->len + 1) * 2 > t->cap) {
-        struct stat_tab n = {calloc(t->cap ? t->cap * 2 : 64,
-                                    sizeof(struct stat_row)),
-                             t->cap ? t->cap * 2 : 64, t->len};
+        struct stat_tab n = {
+            calloc(t->cap ? t->cap * 2 : 64, sizeof(struct stat_row)),
+            t->cap ? t->cap * 2 : 64, t->len};
         if (!n.row)
             return NULL;
         for (size_t i = 0; i < t->cap; i++)
@@ -195,19 +195,19 @@ static void print_tab(FILE *o, struct stat_tab *t, int sites)
     /* Sites have a "groups" column; callbacks get its width for names. */
     int w = sites ? 36 : 44;
     fprintf(o, "\n%-*s %s%9s %11s %10s %10s %13s %12s\n", w,
-            sites ? "group creation site" : "callback",
-            sites ? " groups " : "", "calls", "total ms", "max ms",
-            "mean us", "wait mean us", "wait max ms");
+            sites ? "group creation site" : "callback", sites ? " groups " : "",
+            "calls", "total ms", "max ms", "mean us", "wait mean us",
+            "wait max ms");
     for (size_t i = 0; i < n; i++) {
         const struct stat_row *r = v[i];
-        const char *name = sites ? eel__rt_site_name(r->key)
-                                 : eel__rt_func_name(r->key);
+        const char *name =
+            sites ? eel__rt_site_name(r->key) : eel__rt_func_name(r->key);
         char groups[24] = "";
         if (sites)
             snprintf(groups, sizeof(groups), "%7llu ",
                      (unsigned long long)r->groups);
-        fprintf(o, "%-*s %s%9llu %11.3f %10.3f %10.1f %13.1f %12.3f\n", w,
-                name, groups, (unsigned long long)r->calls, ms(r->total_ns),
+        fprintf(o, "%-*s %s%9llu %11.3f %10.3f %10.1f %13.1f %12.3f\n", w, name,
+                groups, (unsigned long long)r->calls, ms(r->total_ns),
                 ms(r->max_ns), (double)r->total_ns / 1e3 / (double)r->calls,
                 r->wait_n ? (double)r->wait_ns / 1e3 / (double)r->wait_n : 0.0,
                 ms(r->wait_max_ns));
@@ -232,8 +232,9 @@ void eel__prof_print(void)
             calls += all.cbs.row[i].calls;
             total += all.cbs.row[i].total_ns;
         }
-        fprintf(o, "eel profile: %zu callbacks ran %llu times, %.3f ms in "
-                   "callbacks\n",
+        fprintf(o,
+                "eel profile: %zu callbacks ran %llu times, %.3f ms in "
+                "callbacks\n",
                 all.cbs.len, (unsigned long long)calls, ms(total));
         print_tab(o, &all.cbs, 0);
         print_tab(o, &all.sites, 1);

@@ -28,19 +28,19 @@
 enum rt_end { RT_PENDING = 0, RT_FIRED = 1, RT_CANCELLED = 2 };
 
 struct rt_event {
-    uint32_t gen;       /* generation this entry describes */
-    uint8_t end;        /* enum rt_end */
-    uint64_t flow;      /* registration serial: the trace's flow id */
-    uint64_t reg_ns;    /* when it was registered */
-    eel_callback cb;    /* what would have run, for stale-cancel reports */
+    uint32_t gen;    /* generation this entry describes */
+    uint8_t end;     /* enum rt_end */
+    uint64_t flow;   /* registration serial: the trace's flow id */
+    uint64_t reg_ns; /* when it was registered */
+    eel_callback cb; /* what would have run, for stale-cancel reports */
 };
 
 struct rt_group {
-    uint32_t gen;        /* generation this entry describes */
-    uint8_t reported;    /* a leak was reported already */
-    uint8_t touched;     /* queued in rt_state.touched */
-    uint64_t track;      /* trace: the group's tid */
-    const void *site;    /* where eel_new_group_id() was called */
+    uint32_t gen;     /* generation this entry describes */
+    uint8_t reported; /* a leak was reported already */
+    uint8_t touched;  /* queued in rt_state.touched */
+    uint64_t track;   /* trace: the group's tid */
+    const void *site; /* where eel_new_group_id() was called */
 };
 
 /* The identity of a waited fd, to notice it was closed under its events. */
@@ -68,13 +68,18 @@ struct rt_state {
     /* l->npending the callback should leave if only hooked paths ran:
      * anything less means events went away unseen (eel_close). */
     int64_t expect_pending;
+    /* A callback that called eel_break() hands control back to code that
+     * may still register or delete: its groups are checked when the loop
+     * next waits, with this callback named, or at eel_shutdown(). */
+    struct eel__fired deferred;
+    int has_deferred;
 
     /* The running callback, captured before it can reuse its own slots. */
     uint64_t cb_start_ns;
-    uint64_t cb_wait_ns;   /* registration to start; ~0 when unknown */
+    uint64_t cb_wait_ns;       /* registration to start; ~0 when unknown */
     const void *cb_group_site; /* its group's creation site (profile) */
     uint64_t cb_track;         /* its group's trace track */
-    eel_callback last_cb;  /* the callback that returned last */
+    eel_callback last_cb;      /* the callback that returned last */
     struct rt_prof *prof;
     int outside_open;       /* trace: "outside callbacks" slice is open */
     uint64_t outside_track; /* trace: its tid, one per loop */
@@ -93,6 +98,8 @@ const char *eel__rt_kind_name(uint8_t kind);
  * live until exit. */
 const char *eel__rt_func_name(const void *fn);  /* "readcb" or "0x4011d6" */
 const char *eel__rt_site_name(const void *ret); /* "t.c:57 (main)" */
+/* Closes the files the resolver opened; called before each wait. */
+void eel__rt_symbols_release(void);
 
 /* check.c */
 void eel__check_after(struct eel_loop *l, const struct eel__fired *f);

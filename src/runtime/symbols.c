@@ -33,8 +33,8 @@ struct dw_api {
     void *(*addrmodule)(void *dwfl, uint64_t addr);
     const char *(*addrname)(void *mod, uint64_t addr);
     void *(*getsrc)(void *mod, uint64_t addr);
-    const char *(*lineinfo)(void *line, uint64_t *addr, int *linep,
-                            int *colp, uint64_t *mtime, uint64_t *length);
+    const char *(*lineinfo)(void *line, uint64_t *addr, int *linep, int *colp,
+                            uint64_t *mtime, uint64_t *length);
     void (*end)(void *dwfl);
 };
 
@@ -44,8 +44,7 @@ static struct dw_api dw;
 static struct dwfl_callbacks dw_cb;
 static void *dwfl;
 
-#define LOAD(field, name)                                                      \
-    (*(void **)&dw.field = dlsym(h, name)) != NULL
+#define LOAD(field, name) (*(void **)&dw.field = dlsym(h, name)) != NULL
 
 static void dw_load(void)
 {
@@ -152,6 +151,23 @@ static void site_name(const void *ret, char *out, size_t n)
         snprintf(out, n, "%s:%d (%s)", base(file), lineno, sym);
     else
         snprintf(out, n, "%s", sym);
+}
+
+/* libdw keeps the ELF files it read open.  Those fds must not outlive the
+ * turn: one could take the number of an fd the program closed under a
+ * waiting event, and the poll backend would then wait on our file instead
+ * of reporting the closed fd.  So the module list is dropped before each
+ * wait and read again on the next miss (misses are rare: answers are
+ * cached). */
+void eel__rt_symbols_release(void)
+{
+    if (!__atomic_load_n(&dwfl, __ATOMIC_RELAXED))
+        return;
+    pthread_mutex_lock(&lock);
+    if (dwfl)
+        dw.end(dwfl);
+    __atomic_store_n(&dwfl, NULL, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&lock);
 }
 
 /* ---- The cache: open addressing on the address -------------------------- */

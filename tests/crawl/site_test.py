@@ -201,7 +201,7 @@ def stop_nginx(proc):
 
 
 def crawl(args, tmp, port, out, extra):
-    cmd = [args.eelcrawl, "-v", "-q", "-o", out, "-t", "1000", "--depth", "10",
+    cmd = [args.eelcrawl, "-v", "-q", "-o", out, "-t", "2000", "--depth", "10",
            "-c", str(args.c), "--host-conns", str(args.host_conns)] + extra + [
         f"http://127.0.0.1:{port}/"]
     t0 = time.monotonic()

@@ -154,9 +154,8 @@ static void test_resolve(void **state)
     struct dns_options opt = {.resolv_conf = rc, .hosts = hosts};
     assert_int_equal(dns_init(&opt), 0);
     struct result r[] = {
-        {.name = "localhost"},   {.name = "ALIAS"},
-        {.name = "192.0.2.9"},   {.name = "www.test"},
-        {.name = "short"},       {.name = "nx.test"},
+        {.name = "localhost"},   {.name = "ALIAS"}, {.name = "192.0.2.9"},
+        {.name = "www.test"},    {.name = "short"}, {.name = "nx.test"},
         {.name = "silent.test"},
     };
     size_t n = sizeof(r) / sizeof(r[0]);

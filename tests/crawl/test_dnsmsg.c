@@ -25,9 +25,9 @@ static void test_encode(void **state)
     uint8_t q[DNS_MAX_MSG];
     int n = dns_encode_query(q, sizeof(q), 0xBEEF, "www.Example.com.", 1);
     static const uint8_t want[] = {
-        0xBE, 0xEF, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-        3, 'w', 'w', 'w', 7, 'E', 'x', 'a', 'm', 'p', 'l', 'e',
-        3, 'c', 'o', 'm', 0, 0, 1, 0, 1};
+        0xBE, 0xEF, 0x01, 0x00, 0,   1,   0,   0,   0,   0,   0,
+        0,    3,    'w',  'w',  'w', 7,   'E', 'x', 'a', 'm', 'p',
+        'l',  'e',  3,    'c',  'o', 'm', 0,   0,   1,   0,   1};
     assert_int_equal(n, sizeof(want));
     assert_memory_equal(q, want, sizeof(want));
     assert_int_equal(dns_encode_query(q, sizeof(q), 1, "", 1), -1);
@@ -160,12 +160,9 @@ static void test_fuzz(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encode),
-        cmocka_unit_test(test_decode_answers),
-        cmocka_unit_test(test_rcodes),
-        cmocka_unit_test(test_not_ours),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_encode),    cmocka_unit_test(test_decode_answers),
+        cmocka_unit_test(test_rcodes),    cmocka_unit_test(test_not_ours),
+        cmocka_unit_test(test_malformed), cmocka_unit_test(test_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

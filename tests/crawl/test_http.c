@@ -74,18 +74,21 @@ static void test_content_length(void **state)
     (void)state;
     expect_body("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 200,
                 "hello", 1);
-    expect_body("HTTP/1.1 404 Not Found\r\nContent-length:  3 \r\n\r\nabc",
-                0, 404, "abc", 1);
+    expect_body("HTTP/1.1 404 Not Found\r\nContent-length:  3 \r\n\r\nabc", 0,
+                404, "abc", 1);
     expect_body("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, 200, "", 1);
     expect_body("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n"
-                "Content-Length: 2\r\n\r\nab", 0, 200, "ab", 1);
+                "Content-Length: 2\r\n\r\nab",
+                0, 200, "ab", 1);
     expect_body("HTTP/1.1 200 OK\nContent-Length: 2\n\nab", 0, 200, "ab", 1);
     expect_body("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nab", 0, 200, "ab",
                 0);
     expect_body("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"
-                "Content-Length: 2\r\n\r\nab", 0, 200, "ab", 1);
+                "Content-Length: 2\r\n\r\nab",
+                0, 200, "ab", 1);
     expect_body("HTTP/1.1 200 OK\r\nConnection: Close\r\n"
-                "Content-Length: 2\r\n\r\nab", 0, 200, "ab", 0);
+                "Content-Length: 2\r\n\r\nab",
+                0, 200, "ab", 0);
     expect_body("\r\nHTTP/1.1 200\r\nContent-Length: 1\r\n\r\nx", 0, 200, "x",
                 1);
 }
@@ -108,22 +111,23 @@ static void test_chunked(void **state)
 static void test_close_delimited(void **state)
 {
     (void)state;
-    expect_body("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>hi",
-                1, 200, "<p>hi", 0);
-    expect_body("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzz", 1,
-                200, "zz", 0);
+    expect_body("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>hi", 1,
+                200, "<p>hi", 0);
+    expect_body("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzz", 1, 200,
+                "zz", 0);
     expect_body("HTTP/1.1 200 OK\r\n\r\n", 1, 200, "", 0);
 }
 
 static void test_no_body(void **state)
 {
     (void)state;
-    expect_body("HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n", 0,
-                204, "", 1);
+    expect_body("HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n", 0, 204,
+                "", 1);
     expect_body("HTTP/1.1 304 Not Modified\r\n\r\n", 0, 304, "", 1);
     expect_body("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early\r\n"
                 "Link: </x>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
-                "\r\nz", 0, 200, "z", 1);
+                "\r\nz",
+                0, 200, "z", 1);
 }
 
 static void test_headers(void **state)

@@ -16,8 +16,7 @@
 #include "links.h"
 
 /* Collects "R:value\n" / "B:value\n" lines. */
-static void collect(void *arg, enum link_kind kind, const char *ref,
-                    size_t len)
+static void collect(void *arg, enum link_kind kind, const char *ref, size_t len)
 {
     struct buf *b = arg;
     buf_adds(b, kind == LINK_BASE ? "B:" : "R:");
@@ -110,10 +109,8 @@ static void test_fuzz(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quoting),
-        cmocka_unit_test(test_skipped),
-        cmocka_unit_test(test_base),
-        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_quoting), cmocka_unit_test(test_skipped),
+        cmocka_unit_test(test_base),    cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -155,7 +155,7 @@ int main(void)
         eel_add_read(servers[i].gid, on_request, &servers[i], sv[1]);
     }
     for (int i = 0; i < NCONN; i++)
-        start_conn(&conns[i]);
+        start_conn(&conns[i]); /* REG:main */
     int rc = eel_dispatch(); /* REG:dispatch */
     printf("done: %d replies, %d timeouts\n", replies_seen, timeouts_seen);
     eel_shutdown();

@@ -3,7 +3,8 @@
 # program, then checks what gdb printed.  A case is a list of gdb commands
 # (each passed with -ex, so an expected error does not end the session) and
 # regexes that must appear in that order, plus regexes that must not appear.
-# {name} in a case stands for the line of the "REG:name" marker in chain.c.
+# {name} in a case stands for the line of the "REG:name" marker in the
+# test programs (chain.c, threads.c); {bindir} for where they were built.
 #
 # Usage: gdbtest.py CASE --gdb GDB --loader EEL_GDB_PY --bindir DIR
 #                   --source CHAIN_C [--launcher EELGDB] [--autoload DIR]
@@ -50,6 +51,29 @@ CASES = {
                    r"registered at chain\.c:{macro} \(on_pause\)",
                    r"STOP2 id=1"],
         "forbid": [r"Error|Traceback", r"loop\.c"],
+    },
+    "from_main": {
+        # outside any callback: follows the group the registration names
+        "cmds": ["break chain.c:{main} if i == 2", "run", "delete", "cnext",
+                 "continue",
+                 'printf "STOP id=%d\\n", ((struct conn *)arg)->id'],
+        "expect": [r"write fd \d+ event \d+ of group \d+ registered at "
+                   r"chain\.c:{start} \(start_conn\): will stop in "
+                   r"on_writable",
+                   r"Breakpoint \d+, on_writable \(gid=", r"STOP id=2"],
+        "forbid": [r"Error|Traceback"],
+    },
+    "threads": {
+        # both loops' first group has the same id: only the loop (thread)
+        # cnext ran in may stop; the worker's 3 ticks run meanwhile
+        "program": "threads",
+        "cmds": ["break threads.c:{tick} if arg == &main_ticks", "run",
+                 "delete", "cnext", "continue",
+                 'printf "STOP main=%d worker=%d mine=%d\\n", main_ticks, '
+                 "worker_ticks, arg == &main_ticks"],
+        "expect": [r"will stop in on_tick", r"hit Breakpoint \d+, on_tick",
+                   r"STOP main=1 worker=3 mine=1"],
+        "forbid": [r"Error|Traceback"],
     },
     "timeout": {
         "cmds": ["break chain.c:{helper} if c->id == 2", "run", "delete",
@@ -118,6 +142,15 @@ CASES = {
                    r"the program with -g\)", r"on_request"],
         "forbid": [r"Traceback"],
     },
+    "no_libeel_debug_info": {
+        "cmds": ["set environment LD_LIBRARY_PATH {bindir}/stripped",
+                 "break main", "run", "info sharedlibrary libeel",
+                 "info eel", "cnext"],
+        "expect": [r"{bindir}/stripped/libeel\.so\.1"]
+        + [r"eelgdb: libeel has no debug info \(struct eel_loop is "
+           r"unknown\); rebuild libeel with -g"] * 2,
+        "forbid": [r"Traceback"],
+    },
     "not_in_callback": {
         "cmds": ["break chain.c:{dispatch}", "run", "cbt", "ccontinue"],
         "expect": [r"eelgdb: not in a libeel callback \(nothing to trace\)",
@@ -128,17 +161,24 @@ CASES = {
 
 
 def markers(source):
+    """REG:name marker lines of every test program next to `source`."""
     lines = {}
-    with open(source) as f:
-        for n, text in enumerate(f, 1):
-            m = re.search(r"REG:(\w+)", text)
-            if m:
-                lines[m.group(1)] = n
+    d = os.path.dirname(os.path.abspath(source))
+    for name in sorted(os.listdir(d)):
+        if not name.endswith(".c"):
+            continue
+        with open(os.path.join(d, name)) as f:
+            for n, text in enumerate(f, 1):
+                m = re.search(r"REG:(\w+)", text)
+                if m:
+                    lines[m.group(1)] = n
     return lines
 
 
-def expand(text, lines):
+def expand(text, lines, bindir=""):
     def sub(m):
+        if m.group(1) == "bindir":
+            return bindir
         return str(lines[m.group(1)] + int(m.group(2) or 0))
     return re.sub(r"\{(\w+)([+-]\d+)?\}", sub, text)
 
@@ -173,11 +213,12 @@ def gdb_case(name, a, lines):
     case = CASES[name]
     prog = os.path.join(a.bindir, case.get("program", "chain"))
     argv = [a.gdb, "-batch", "-nx", "-iex", "source " + a.loader]
+    bindir = os.path.abspath(a.bindir)
     for c in case["cmds"]:
-        argv += ["-ex", expand(c, lines)]
+        argv += ["-ex", expand(c, lines, bindir)]
     argv.append(prog)
     _, out = run(argv)
-    exp = [expand(r, lines) for r in case["expect"]]
+    exp = [expand(r, lines, re.escape(bindir)) for r in case["expect"]]
     return out, check(out, exp, case.get("forbid", []))
 
 

@@ -85,11 +85,11 @@ static void cancel_unknown(void **state)
     eel_group_id g = eel_new_group_id();
     eel_event_id e = eel_add_timer(g, t_rec_cb, NULL, 1000);
     expect_einval(0);
-    expect_einval(e + 1);                   /* a slot never used */
-    expect_einval(e + (1ull << 32));        /* a future generation */
-    expect_einval(e - (1ull << 32));        /* a past generation */
-    expect_einval(e & 0xffffffffull);       /* generation 0 */
-    expect_einval(0xffffffffull);           /* slot far out of range */
+    expect_einval(e + 1);             /* a slot never used */
+    expect_einval(e + (1ull << 32));  /* a future generation */
+    expect_einval(e - (1ull << 32));  /* a past generation */
+    expect_einval(e & 0xffffffffull); /* generation 0 */
+    expect_einval(0xffffffffull);     /* slot far out of range */
     expect_einval((eel_event_id)-1);
     assert_int_equal(eel_pending(), 1);
     assert_int_equal(eel_cancel(e), 0);
@@ -171,8 +171,7 @@ static void cancel_one_of_many_on_fd(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(cancel_each_kind, t_setup,
-                                        t_teardown),
+        cmocka_unit_test_setup_teardown(cancel_each_kind, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(cancel_fired, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(cancel_self_in_callback, t_setup,
                                         t_teardown),

@@ -48,7 +48,7 @@ static void eel_close_cancels_all(void **state)
     /* The number comes back as a new file: it works normally. */
     int nv[2];
     t_pair(nv);
-    assert_true(nv[0] == fd || nv[1] == fd);
+    T_REQUIRE_REUSE(nv[0] == fd ? nv[0] : nv[1], fd);
     int mine = nv[0] == fd ? nv[0] : nv[1], peer = nv[0] == fd ? nv[1] : nv[0];
     assert_int_not_equal(eel_add_read(a, t_rec_cb, T_TAG(3), mine), 0);
     t_write1(peer);
@@ -147,6 +147,38 @@ static void plain_close_while_registered(void **state)
     close(ov[1]);
 }
 
+/* Read registered then cancelled (nothing pending: close() is allowed),
+ * the fd closed while its file stays open elsewhere (a dup, or a forked
+ * child), the number reused: the new file's reader must hear only the new
+ * file, never readiness of the old one. */
+static void plain_close_after_cancel_with_dup(void **state)
+{
+    (void)state;
+    int sv[2], nv[2];
+    t_pair(sv);
+    int keep = dup(sv[0]); /* the old file stays open */
+    assert_true(keep >= 0);
+    eel_group_id g = eel_new_group_id();
+    eel_event_id e = eel_add_read(g, t_rec_cb, T_TAG(1), sv[0]);
+    assert_int_equal(eel_cancel(e), 0);
+    close(sv[0]);
+    assert_int_equal(eel_run(EEL_RUN_NOWAIT), 0);
+    t_pair(nv);
+    T_REQUIRE_REUSE(nv[0], sv[0]); /* the number came back */
+    assert_int_not_equal(eel_add_read(g, t_rec_cb, T_TAG(2), nv[0]), 0);
+    t_write1(sv[1]); /* the OLD file becomes readable, not nv[0] */
+    for (int i = 0; i < 3; i++)
+        eel_run(EEL_RUN_NOWAIT);
+    int spurious = t_nlog;
+    char c;
+    int readable = read(nv[0], &c, 1) == 1;
+    if (spurious)
+        print_error("read callback on fd %d, which has no data\n", nv[0]);
+    assert_false(readable);
+    assert_int_equal(spurious, 0);
+    close(keep), close(sv[1]), close(nv[0]), close(nv[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,7 +188,9 @@ int main(void)
                                         t_teardown),
         cmocka_unit_test_setup_teardown(eel_close_ready_same_fd, t_setup,
                                         t_teardown),
-        cmocka_unit_test_setup_teardown(plain_close_while_registered,
+        cmocka_unit_test_setup_teardown(plain_close_while_registered, t_setup,
+                                        t_teardown),
+        cmocka_unit_test_setup_teardown(plain_close_after_cancel_with_dup,
                                         t_setup, t_teardown),
     };
     return cmocka_run_group_tests_name("close", tests, NULL, NULL);

@@ -74,13 +74,13 @@ static void negative_timeout(void **state)
         errno = 0;
         expect_fail(eel_add_timer(grp, t_rec_cb, NULL, bad[i]), EINVAL);
         errno = 0;
-        expect_fail(eel_add_read_timeout(grp, t_rec_cb, t_rec_cb, NULL, sv[0],
-                                         bad[i]),
-                    EINVAL);
+        expect_fail(
+            eel_add_read_timeout(grp, t_rec_cb, t_rec_cb, NULL, sv[0], bad[i]),
+            EINVAL);
         errno = 0;
-        expect_fail(eel_add_write_timeout(grp, t_rec_cb, t_rec_cb, NULL,
-                                          sv[0], bad[i]),
-                    EINVAL);
+        expect_fail(
+            eel_add_write_timeout(grp, t_rec_cb, t_rec_cb, NULL, sv[0], bad[i]),
+            EINVAL);
     }
     assert_int_equal(eel_pending(), 0);
     /* The fd must not be left with interest: a dispatch returns at once. */
@@ -110,6 +110,40 @@ static void bad_fds(void **state)
     assert_int_not_equal(add_kind(1, t_rec_cb, sv[0]), 0);
     assert_int_equal(eel_dispatch(), 0);
     assert_int_equal(t_nlog, 1);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* An fd that had a registration (fired or cancelled, so nothing is pending
+ * and close() is allowed), then closed: registering it again must fail with
+ * EBADF like any other fd that is not open, before or after a loop turn. */
+static void closed_fd_with_past_registration(void **state)
+{
+    (void)state;
+    int sv[2];
+    t_pair(sv);
+    grp = eel_new_group_id();
+    int bad = 0;
+    for (int turn = 0; turn < 2; turn++) {
+        int fd = dup(sv[0]);
+        assert_true(fd >= 0);
+        eel_event_id e = eel_add_read(grp, t_rec_cb, NULL, fd);
+        assert_int_equal(eel_cancel(e), 0);
+        if (turn)
+            assert_int_equal(eel_run(EEL_RUN_NOWAIT), 0);
+        close(fd);
+        errno = 0;
+        e = eel_add_read(grp, t_rec_cb, NULL, fd);
+        if (e != 0 || errno != EBADF) {
+            print_error("%s a loop turn: registration on closed fd %d %s\n",
+                        turn ? "after" : "without", fd,
+                        e ? "accepted" : "failed, wrong errno");
+            bad++;
+            if (e)
+                eel_cancel(e);
+        }
+    }
+    assert_int_equal(bad, 0);
     close(sv[0]);
     close(sv[1]);
 }
@@ -267,9 +301,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(null_callback, t_setup, t_teardown),
-        cmocka_unit_test_setup_teardown(negative_timeout, t_setup,
-                                        t_teardown),
+        cmocka_unit_test_setup_teardown(negative_timeout, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(bad_fds, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(closed_fd_with_past_registration,
+                                        t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(huge_fd, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(dead_group, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(dispatch_from_callback, t_setup,

@@ -64,8 +64,12 @@ static void forged_ids_rejected(void **state)
 {
     (void)state;
     eel_group_id g = eel_new_group_id();
-    eel_group_id bad[] = {0, g + 1, g ^ (1ull << 32), g + (1ull << 32),
-                          (eel_group_id)-1, 0xffffffffull};
+    eel_group_id bad[] = {0,
+                          g + 1,
+                          g ^ (1ull << 32),
+                          g + (1ull << 32),
+                          (eel_group_id)-1,
+                          0xffffffffull};
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         errno = 0;
         assert_int_equal(eel_group_pending(bad[i]), -1);

@@ -41,7 +41,7 @@ static void init_and_shutdown(void **state)
     assert_int_equal(eel_pending(), 0);
     eel_shutdown();
     assert_null(eel_backend());
-    eel_shutdown(); /* a second shutdown is harmless */
+    eel_shutdown();                  /* a second shutdown is harmless */
     assert_int_equal(eel_init(), 0); /* and a loop can be made again */
     eel_shutdown();
 }
@@ -179,6 +179,36 @@ static void shutdown_drops_pending(void **state)
     close(sv[1]);
 }
 
+/* Ids are never reused: not even by the next loop of the same thread, so a
+ * group or event id kept from before eel_shutdown() is rejected, never
+ * mistaken for one of the new loop's. */
+static void ids_not_reused_across_loops(void **state)
+{
+    (void)state;
+    t_log_reset();
+    assert_int_equal(eel_init(), 0);
+    eel_group_id g1 = eel_new_group_id();
+    eel_event_id e1 = eel_add_timer(g1, t_rec_cb, T_TAG(1), 0);
+    assert_int_not_equal(e1, 0);
+    eel_shutdown();
+    assert_int_equal(eel_init(), 0);
+    eel_group_id g2 = eel_new_group_id();
+    eel_event_id e2 = eel_add_timer(g2, t_rec_cb, T_TAG(2), 0);
+    assert_int_not_equal(e2, 0);
+    int same_gid = g1 == g2, same_eid = e1 == e2;
+    errno = 0;
+    int cancel = eel_cancel(e1); /* must not cancel e2 */
+    int pending = eel_group_pending(g1);
+    eel_shutdown();
+    if (same_gid || same_eid)
+        print_error("old ids came back: group %d, event %d\n", same_gid,
+                    same_eid);
+    assert_int_equal(cancel, -1);
+    assert_int_equal(pending, -1);
+    assert_false(same_gid);
+    assert_false(same_eid);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +219,7 @@ int main(void)
         cmocka_unit_test(version),
         cmocka_unit_test(no_loop),
         cmocka_unit_test(shutdown_drops_pending),
+        cmocka_unit_test(ids_not_reused_across_loops),
     };
     return cmocka_run_group_tests_name("init", tests, NULL, NULL);
 }

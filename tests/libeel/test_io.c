@@ -5,6 +5,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -87,6 +89,29 @@ static void error_fires_on_hangup_only(void **state)
     close(sv[0]);
 }
 
+/* Data on an fd wakes its reader, not an error waiter on the same fd. */
+static void read_and_error_waiters(void **state)
+{
+    (void)state;
+    int sv[2];
+    t_pair(sv);
+    eel_group_id a = eel_new_group_id(), b = eel_new_group_id();
+    assert_int_not_equal(eel_add_error(a, t_rec_cb, T_TAG(1), sv[0]), 0);
+    assert_int_not_equal(eel_add_read(b, t_rec_cb, T_TAG(2), sv[0]), 0);
+    t_write1(sv[1]);
+    assert_int_equal(eel_run(EEL_RUN_ONCE), 1);
+    assert_int_equal(t_nlog, 1);
+    assert_int_equal(t_tag(0), 2);
+    /* The error waiter alone must not spin on the readable fd. */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(eel_run(EEL_RUN_NOWAIT), 1);
+    assert_int_equal(t_nlog, 1);
+    close(sv[1]);
+    assert_int_equal(t_run_until_calls(2, 2000), 1);
+    assert_int_equal(t_tag(1), 1);
+    close(sv[0]);
+}
+
 /* On a pipe whose reader is gone, the writer gets the error. */
 static void error_on_pipe(void **state)
 {
@@ -120,6 +145,34 @@ static void hangup_wakes_readers_and_writers(void **state)
     close(sv[0]);
 }
 
+/* A refused non-blocking connect (loopback, a port nobody listens on)
+ * wakes both the writer and the error waiter. */
+static void refused_connect_wakes_writer_and_error(void **state)
+{
+    (void)state;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    int probe = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(probe >= 0);
+    assert_int_equal(bind(probe, (struct sockaddr *)&a, len), 0);
+    assert_int_equal(getsockname(probe, (struct sockaddr *)&a, &len), 0);
+    close(probe); /* the port is now closed: connecting is refused */
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    assert_true(s >= 0);
+    int r = connect(s, (struct sockaddr *)&a, len);
+    assert_true(r == 0 || errno == EINPROGRESS || errno == ECONNREFUSED);
+    eel_group_id g = eel_new_group_id();
+    assert_int_not_equal(eel_add_write(g, t_rec_cb, T_TAG(1), s), 0);
+    assert_int_not_equal(eel_add_error(g, t_rec_cb, T_TAG(2), s), 0);
+    assert_int_equal(t_run_until_calls(2, 2000), 1);
+    assert_int_equal(t_count(1), 1);
+    assert_int_equal(t_count(2), 1);
+    close(s);
+}
+
 /* Several groups waiting on one fd: each gets its own one call. */
 static void several_groups_one_fd(void **state)
 {
@@ -130,8 +183,7 @@ static void several_groups_one_fd(void **state)
     eel_group_id g[G];
     for (int i = 0; i < G; i++) {
         g[i] = eel_new_group_id();
-        assert_int_not_equal(eel_add_read(g[i], t_rec_cb, T_TAG(i), sv[0]),
-                             0);
+        assert_int_not_equal(eel_add_read(g[i], t_rec_cb, T_TAG(i), sv[0]), 0);
     }
     eel_group_id w = eel_new_group_id();
     assert_int_not_equal(eel_add_write(w, t_rec_cb, T_TAG(10), sv[0]), 0);
@@ -212,14 +264,17 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(read_fires_when_readable, t_setup,
                                         t_teardown),
-        cmocka_unit_test_setup_teardown(read_fires_at_eof, t_setup,
-                                        t_teardown),
+        cmocka_unit_test_setup_teardown(read_fires_at_eof, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(write_fires_when_writable, t_setup,
                                         t_teardown),
         cmocka_unit_test_setup_teardown(error_fires_on_hangup_only, t_setup,
                                         t_teardown),
+        cmocka_unit_test_setup_teardown(read_and_error_waiters, t_setup,
+                                        t_teardown),
         cmocka_unit_test_setup_teardown(error_on_pipe, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(hangup_wakes_readers_and_writers,
+                                        t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(refused_connect_wakes_writer_and_error,
                                         t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(several_groups_one_fd, t_setup,
                                         t_teardown),

@@ -64,11 +64,11 @@ static void many_registrations_one_call_each(void **state)
         hits[i] = 0;
     eel_group_id g = eel_new_group_id();
     for (int i = 0; i < N; i++) {
-        eel_event_id e =
-            i % 3 == 0   ? eel_add_read(g, count_cb, T_TAG(i), sv[0])
-            : i % 3 == 1 ? eel_add_write(g, count_cb, T_TAG(i), sv[0])
-                         : eel_add_read_timeout(g, count_cb, count_cb,
-                                                T_TAG(i), sv[0], 0);
+        eel_event_id e = i % 3 == 0 ? eel_add_read(g, count_cb, T_TAG(i), sv[0])
+                         : i % 3 == 1
+                             ? eel_add_write(g, count_cb, T_TAG(i), sv[0])
+                             : eel_add_read_timeout(g, count_cb, count_cb,
+                                                    T_TAG(i), sv[0], 0);
         assert_int_not_equal(e, 0);
     }
     assert_int_equal(eel_group_pending(g), N);

@@ -123,6 +123,35 @@ static void break_inside_dispatch(void **state)
     assert_int_equal(t_tag(2), 3);
 }
 
+/* Events left ready by a break can still be cancelled, deleted or
+ * eel_close'd before the next dispatch, and then never run. */
+static void break_then_cancel_leftovers(void **state)
+{
+    (void)state;
+    int sv[2];
+    t_pair(sv);
+    t_write1(sv[1]);
+    eel_group_id g = eel_new_group_id(), h = eel_new_group_id();
+    /* The fd events are queued before the timers in a turn, so the break
+     * has to come from one of them. */
+    assert_int_not_equal(eel_add_read(g, break_cb, T_TAG(1), sv[0]), 0);
+    assert_int_not_equal(eel_add_write(h, t_rec_cb, T_TAG(2), sv[0]), 0);
+    eel_event_id t3 = eel_add_timer(g, t_rec_cb, T_TAG(3), 0);
+    assert_int_not_equal(eel_add_timer(h, t_rec_cb, T_TAG(4), 0), 0);
+    assert_int_not_equal(eel_add_timer(g, t_rec_cb, T_TAG(5), 0), 0);
+    assert_int_equal(eel_dispatch(), 0);
+    assert_int_equal(t_nlog, 1); /* only the read: it broke */
+    assert_int_equal(eel_pending(), 4);
+    assert_int_equal(eel_close(sv[0]), 0); /* drops the ready write */
+    assert_int_equal(eel_cancel(t3), 0);   /* a ready timer */
+    eel_delete_group_id(h);                /* the ready timer 4 */
+    assert_int_equal(eel_pending(), 1);
+    assert_int_equal(eel_dispatch(), 0);
+    assert_int_equal(t_nlog, 2);
+    assert_int_equal(t_tag(1), 5);
+    close(sv[1]);
+}
+
 /* In the other run modes too. */
 static void break_inside_run_modes(void **state)
 {
@@ -189,6 +218,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(embedded_in_outer_loop, t_setup,
                                         t_teardown),
         cmocka_unit_test_setup_teardown(break_inside_dispatch, t_setup,
+                                        t_teardown),
+        cmocka_unit_test_setup_teardown(break_then_cancel_leftovers, t_setup,
                                         t_teardown),
         cmocka_unit_test_setup_teardown(break_inside_run_modes, t_setup,
                                         t_teardown),

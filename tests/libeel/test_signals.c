@@ -194,10 +194,8 @@ static void signal_wakes_blocked_dispatch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(signal_fires_once, t_setup,
-                                        t_teardown),
-        cmocka_unit_test_setup_teardown(signals_coalesce, t_setup,
-                                        t_teardown),
+        cmocka_unit_test_setup_teardown(signal_fires_once, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(signals_coalesce, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(remembered_until_registered, t_setup,
                                         t_teardown),
         cmocka_unit_test_setup_teardown(raised_before_first_registration,
@@ -208,8 +206,8 @@ int main(void)
                                         t_teardown),
         cmocka_unit_test_setup_teardown(shutdown_restores_handler, t_setup,
                                         t_teardown),
-        cmocka_unit_test_setup_teardown(signal_wakes_blocked_dispatch,
-                                        t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(signal_wakes_blocked_dispatch, t_setup,
+                                        t_teardown),
     };
     return cmocka_run_group_tests_name("signals", tests, NULL, NULL);
 }

@@ -11,7 +11,7 @@
 
 enum { NPAIRS = 5000, NFDS = 2 * NPAIRS, ACTIVE = 100 };
 
-static int fds[NFDS];   /* fds[2i], fds[2i+1]: the two ends of pair i */
+static int fds[NFDS]; /* fds[2i], fds[2i+1]: the two ends of pair i */
 static eel_group_id groups[NPAIRS];
 static long written, consumed, empty_reads, calls, budget;
 static unsigned seed = 1;
@@ -108,8 +108,7 @@ static void ten_thousand_fds(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(ten_thousand_fds, t_setup,
-                                        t_teardown),
+        cmocka_unit_test_setup_teardown(ten_thousand_fds, t_setup, t_teardown),
     };
     return cmocka_run_group_tests_name("stress", tests, NULL, NULL);
 }

@@ -147,8 +147,8 @@ static pthread_barrier_t sig_barrier;
 static void *sig_worker(void *arg)
 {
     int *ok = arg;
-    *ok = eel_init() == 0 && eel_add_signal(eel_new_group_id(), t_rec_cb,
-                                            NULL, SIGWINCH) != 0;
+    *ok = eel_init() == 0 &&
+          eel_add_signal(eel_new_group_id(), t_rec_cb, NULL, SIGWINCH) != 0;
     pthread_barrier_wait(&sig_barrier); /* both loops registered... */
     pthread_barrier_wait(&sig_barrier);
     eel_shutdown(); /* ...then this one goes */
@@ -210,8 +210,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             signal_after_other_loop_shutdown_main_first, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(
-            signal_after_other_loop_shutdown_worker_first, t_setup,
-            t_teardown),
+            signal_after_other_loop_shutdown_worker_first, t_setup, t_teardown),
     };
     return cmocka_run_group_tests_name("threads", tests, NULL, NULL);
 }

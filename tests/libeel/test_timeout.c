@@ -107,8 +107,7 @@ static void ready_and_expired_same_turn(void **state)
         t_pair(sv[i]);
         t_write1(sv[i][1]);
         assert_int_not_equal(
-            eel_add_read_timeout(g, io_cb, to_cb, NULL, sv[i][0], i % 2),
-            0);
+            eel_add_read_timeout(g, io_cb, to_cb, NULL, sv[i][0], i % 2), 0);
     }
     t_spin_ms(5); /* all deadlines are past before the first turn */
     assert_int_equal(eel_dispatch(), 0);
@@ -153,9 +152,9 @@ static void timeout_argument_errors(void **state)
         eel_callback cb, tcb;
         int fd, ms, err;
     } cases[] = {
-        {io_cb, NULL, sv[0], 10, EINVAL},  {NULL, to_cb, sv[0], 10, EINVAL},
-        {NULL, NULL, sv[0], 10, EINVAL},   {io_cb, to_cb, sv[0], -1, EINVAL},
-        {io_cb, to_cb, -1, 10, EBADF},     {io_cb, to_cb, 9999, 10, EBADF},
+        {io_cb, NULL, sv[0], 10, EINVAL}, {NULL, to_cb, sv[0], 10, EINVAL},
+        {NULL, NULL, sv[0], 10, EINVAL},  {io_cb, to_cb, sv[0], -1, EINVAL},
+        {io_cb, to_cb, -1, 10, EBADF},    {io_cb, to_cb, 9999, 10, EBADF},
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         errno = 0;
@@ -165,15 +164,14 @@ static void timeout_argument_errors(void **state)
         assert_int_equal(errno, cases[i].err);
         errno = 0;
         assert_int_equal(eel_add_write_timeout(g, cases[i].cb, cases[i].tcb,
-                                               NULL, cases[i].fd,
-                                               cases[i].ms),
+                                               NULL, cases[i].fd, cases[i].ms),
                          0);
         assert_int_equal(errno, cases[i].err);
     }
     assert_int_equal(eel_pending(), 0);
     /* 0 ms is allowed: the timeout half runs on the next turn. */
-    assert_int_not_equal(
-        eel_add_read_timeout(g, io_cb, to_cb, NULL, sv[0], 0), 0);
+    assert_int_not_equal(eel_add_read_timeout(g, io_cb, to_cb, NULL, sv[0], 0),
+                         0);
     assert_int_equal(eel_dispatch(), 0);
     assert_int_equal(t_nlog, 1);
     assert_int_equal(t_tag(0), 2);

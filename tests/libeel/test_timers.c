@@ -36,7 +36,7 @@ static void fire_in_deadline_order(void **state)
 }
 
 /* Many timers through the heap: sorted by deadline, ties by registration. */
-static int order_seen[2000], order_n;
+static int order_seen[6000], order_n;
 
 static void order_cb(eel_group_id g, void *arg, int fd)
 {
@@ -70,6 +70,47 @@ static void ties_in_registration_order(void **state)
     assert_int_equal(order_n, N - cancelled);
     for (int i = 0; i < order_n; i++)
         assert_int_not_equal(order_seen[i] % 7, 3);
+    for (int i = 1; i < order_n; i++) {
+        int a = order_seen[i - 1], b = order_seen[i];
+        assert_true(ms[a] < ms[b] || (ms[a] == ms[b] && a < b));
+    }
+}
+
+/* Random adds and cancels (the heap's removal from the middle, sift up and
+ * down): the survivors still fire in (deadline, registration) order. */
+static void heap_churn(void **state)
+{
+    (void)state;
+    enum { OPS = 6000 };
+    static eel_event_id ids[OPS];
+    static int ms[OPS], live[OPS];
+    eel_group_id g = eel_new_group_id();
+    unsigned seed = 777;
+    int n = 0, nlive = 0;
+    order_n = 0;
+    for (int op = 0; op < OPS; op++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned r = seed >> 8;
+        if (nlive > 0 && r % 3 == 0) { /* cancel a random live timer */
+            int k = (int)((r / 3) % (unsigned)n);
+            while (!live[k])
+                k = (k + 1) % n;
+            assert_int_equal(eel_cancel(ids[k]), 0);
+            live[k] = 0;
+            nlive--;
+        } else {
+            ms[n] = (int)((r / 3) % 25);
+            ids[n] = eel_add_timer(g, order_cb, T_TAG(n), ms[n]);
+            assert_int_not_equal(ids[n], 0);
+            live[n++] = 1;
+            nlive++;
+        }
+    }
+    assert_int_equal(eel_pending(), nlive);
+    assert_int_equal(eel_dispatch(), 0);
+    assert_int_equal(order_n, nlive);
+    for (int i = 0; i < order_n; i++)
+        assert_true(live[order_seen[i]]);
     for (int i = 1; i < order_n; i++) {
         int a = order_seen[i - 1], b = order_seen[i];
         assert_true(ms[a] < ms[b] || (ms[a] == ms[b] && a < b));
@@ -243,6 +284,9 @@ static void now_and_update_time(void **state)
     assert_int_equal(eel_now(), b);
     uint64_t c = t_clock_ms();
     assert_true(b <= c);
+    /* The loop's clock is CLOCK_MONOTONIC in ms (a wall clock would be
+     * decades away from it), so setting the date cannot move timers. */
+    assert_true(c - b <= 5);
     /* A turn refreshes it too. */
     t_spin_ms(20);
     assert_int_equal(eel_run(EEL_RUN_NOWAIT), 0);
@@ -256,12 +300,13 @@ int main(void)
                                         t_teardown),
         cmocka_unit_test_setup_teardown(ties_in_registration_order, t_setup,
                                         t_teardown),
+        cmocka_unit_test_setup_teardown(heap_churn, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(zero_ms_runs_next_turn, t_setup,
                                         t_teardown),
         cmocka_unit_test_setup_teardown(zero_ms_after_current_turn, t_setup,
                                         t_teardown),
-        cmocka_unit_test_setup_teardown(zero_ms_rearm_does_not_starve,
-                                        t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(zero_ms_rearm_does_not_starve, t_setup,
+                                        t_teardown),
         cmocka_unit_test_setup_teardown(cancel_timers, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(timeout_is_honoured, t_setup,
                                         t_teardown),

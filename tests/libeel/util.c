@@ -25,8 +25,8 @@ uint64_t t_clock_ms(void)
 
 void t_pair(int sv[2])
 {
-    int r = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       0, sv);
+    int r =
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv);
     assert_int_equal(r, 0);
 }
 

@@ -35,6 +35,17 @@ int t_instrumented(void);
 /* The backend ctest chose ($EEL_BACKEND, "epoll" when unset). */
 const char *t_backend_wanted(void);
 
+/* A test that needs a closed fd number to come back for a new file skips
+ * itself when something else (say, a tracer's file) took the number. */
+#define T_REQUIRE_REUSE(newfd, oldfd)                                          \
+    do {                                                                       \
+        if ((newfd) != (oldfd)) {                                              \
+            print_message("fd %d not reused (got %d): skipped\n", (oldfd),     \
+                          (newfd));                                            \
+            skip();                                                            \
+        }                                                                      \
+    } while (0)
+
 /* cmocka group setup/teardown: a fresh loop per test. */
 int t_setup(void **state);
 int t_teardown(void **state);
@@ -46,9 +57,9 @@ struct t_call {
     eel_group_id gid;
     void *arg;
     int fd;
-    eel_event_id cur_ev;     /* eel_current_event() during the call */
-    eel_group_id cur_gid;    /* eel_current_group() during the call */
-    uint64_t at;             /* t_clock_ms() when called */
+    eel_event_id cur_ev;  /* eel_current_event() during the call */
+    eel_group_id cur_gid; /* eel_current_group() during the call */
+    uint64_t at;          /* t_clock_ms() when called */
 };
 extern struct t_call t_log[T_LOG_MAX];
 extern int t_nlog;

@@ -48,9 +48,8 @@ static void test_request_incomplete_and_limits(void **state)
     /* lone LF line ends are accepted */
     assert_int_equal(req("GET / HTTP/1.0\n\n", &m), HTTP_DONE);
     assert_true(m.conn_close); /* 1.0 without keep-alive */
-    assert_int_equal(req("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
-                         &m),
-                     HTTP_DONE);
+    assert_int_equal(
+        req("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &m), HTTP_DONE);
     assert_false(m.conn_close);
 }
 
@@ -63,16 +62,14 @@ static void test_request_errors(void **state)
                      HTTP_BAD_VERSION);
     assert_int_equal(req("G(T / HTTP/1.1\r\nHost: x\r\n\r\n", &m), HTTP_BAD);
     assert_int_equal(req("G\x01T /", &m), HTTP_BAD); /* early reject */
-    assert_int_equal(
-        req("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n",
-            &m),
-        HTTP_BAD);
-    assert_int_equal(
-        req("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
-            "Content-Length: 2\r\n\r\n",
-            &m),
-        HTTP_BAD);
+    assert_int_equal(req("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n",
+                         &m),
+                     HTTP_BAD);
+    assert_int_equal(req("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                         "Content-Length: 2\r\n\r\n",
+                         &m),
+                     HTTP_BAD);
     assert_int_equal(req("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1"
                          "\r\n\r\n",
                          &m),
@@ -109,25 +106,20 @@ static void test_response(void **state)
     struct http_msg m;
     (void)state;
     const char *s = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
-    assert_int_equal(http_parse_response(s, strlen(s), 8192, 0, &m),
-                     HTTP_DONE);
+    assert_int_equal(http_parse_response(s, strlen(s), 8192, 0, &m), HTTP_DONE);
     assert_int_equal(m.status, 200);
     assert_int_equal(m.body, BODY_LENGTH);
-    assert_int_equal(http_parse_response(s, strlen(s), 8192, 1, &m),
-                     HTTP_DONE);
+    assert_int_equal(http_parse_response(s, strlen(s), 8192, 1, &m), HTTP_DONE);
     assert_int_equal(m.body, BODY_NONE); /* answer to HEAD */
     s = "HTTP/1.0 200 OK\r\n\r\n";
-    assert_int_equal(http_parse_response(s, strlen(s), 8192, 0, &m),
-                     HTTP_DONE);
+    assert_int_equal(http_parse_response(s, strlen(s), 8192, 0, &m), HTTP_DONE);
     assert_int_equal(m.body, BODY_TO_EOF);
     assert_true(m.conn_close);
     s = "HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n";
-    assert_int_equal(http_parse_response(s, strlen(s), 8192, 0, &m),
-                     HTTP_DONE);
+    assert_int_equal(http_parse_response(s, strlen(s), 8192, 0, &m), HTTP_DONE);
     assert_int_equal(m.body, BODY_NONE);
     s = "HTTP/1.1 20 OK\r\n\r\n";
-    assert_int_equal(http_parse_response(s, strlen(s), 8192, 0, &m),
-                     HTTP_BAD);
+    assert_int_equal(http_parse_response(s, strlen(s), 8192, 0, &m), HTTP_BAD);
     assert_int_equal(http_parse_response("SMTP", 4, 8192, 0, &m), HTTP_AGAIN);
     assert_int_equal(http_parse_response("SMTP ready", 10, 8192, 0, &m),
                      HTTP_BAD);
@@ -172,8 +164,8 @@ static void test_framer_chunked(void **state)
     http_framer_init(&f, BODY_CHUNKED, 0);
     assert_int_equal(http_framer_feed(&f, "2\r\nabX", 6, &used), -1);
     http_framer_init(&f, BODY_CHUNKED, 0);
-    assert_int_equal(
-        http_framer_feed(&f, "10000000000000000\r\n", 19, &used), -1);
+    assert_int_equal(http_framer_feed(&f, "10000000000000000\r\n", 19, &used),
+                     -1);
 }
 
 static void test_rewrite(void **state)
@@ -192,8 +184,7 @@ static void test_rewrite(void **state)
     assert_int_equal(head_build_request(out, 20, &m, "127.0.0.9"), 0);
     s = "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n"
         "\r\n";
-    assert_int_equal(http_parse_response(s, strlen(s), 8192, 0, &m),
-                     HTTP_DONE);
+    assert_int_equal(http_parse_response(s, strlen(s), 8192, 0, &m), HTTP_DONE);
     n = head_build_response(out, sizeof(out), &m, 1, 1);
     out[n] = 0;
     assert_string_equal(out, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"

@@ -3,14 +3,15 @@
  * silence of correct programs.  Run once per backend (EEL_BACKEND).
  *
  * Ids in the expected text are predictable: a fresh loop hands out group
- * and event slot 1 first, generation 1, so the first of each is 0x100000001.
+ * and event slot 1 first, generation 1, so the first of each is 0x1000001.
  */
 #include "harness.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 
-#define G1 "0x100000001"
-#define G2 "0x100000002"
+#define G1 "0x1000001"
+#define G2 "0x1000002"
 
 static void end_group(eel_group_id g, void *arg, int fd)
 {
@@ -180,10 +181,10 @@ static void cancel_main(void)
 static void cancel_want(char *w, size_t n)
 {
     snprintf(w, n,
-             "eel-check: cancel of event 0x100000001 that already fired "
+             "eel-check: cancel of event 0x1000001 that already fired "
              "(callback cancel_fired) at check_test.c:%d (cancel_fired) (in "
              "callback cancel_fired)\n"
-             "eel-check: cancel of event 0x200000001 that was already "
+             "eel-check: cancel of event 0x2000001 that was already "
              "cancelled at check_test.c:%d (cancel_fired) (in callback "
              "cancel_fired)\n",
              sh->line[1], sh->line[2]);
@@ -225,7 +226,7 @@ static void closed_fd_main(void)
 static void closed_fd_want(char *w, size_t n)
 {
     snprintf(w, n,
-             "eel-check: fd %d was closed while event 0x100000001 waits on "
+             "eel-check: fd %d was closed while event 0x1000001 waits on "
              "it\n"
              "eel-check:   nothing [read fd %d] of group " G1
              " registered at check_test.c:%d (closed_fd_main)\n"
@@ -254,9 +255,52 @@ static void reused_fd_want(char *w, size_t n)
 {
     snprintf(w, n,
              "eel-check: fd %d was closed and reused for another file while "
-             "event 0x100000001 waits on it\n"
+             "event 0x1000001 waits on it\n"
              "eel-check:   nothing [read fd %d] of group " G1
              " registered at check_test.c:%d (reused_fd_main)\n"
+             "eel-check:   (close fds that have events with eel_close())\n",
+             sh->fd[0], sh->fd[0], sh->line[0]);
+}
+
+/* The same from a callback, while another event of the group waits on the
+ * fd (with epoll the loop wakes that one with an error first; with poll it
+ * stays in the fd's list; both are seen). */
+static void on_error(eel_group_id g, void *arg, int fd)
+{
+    (void)arg, (void)fd;
+    eel_delete_group_id(g);
+}
+
+static void read_and_close(eel_group_id g, void *arg, int fd)
+{
+    char c;
+    (void)g, (void)arg;
+    if (read(fd, &c, 1) != 1)
+        exit(4);
+    close(fd); /* bug: on_error still waits on fd */
+}
+
+static void closed_in_callback_main(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ||
+        write(sv[1], "x", 1) != 1)
+        exit(4);
+    sh->fd[0] = sv[0];
+    eel_group_id g = eel_new_group_id();
+    eel_add_read(g, read_and_close, NULL, sv[0]);
+    AT(0), eel_add_error(g, on_error, NULL, sv[0]);
+    eel_dispatch();
+    close(sv[1]);
+}
+
+static void closed_in_callback_want(char *w, size_t n)
+{
+    snprintf(w, n,
+             "eel-check: fd %d was closed while event 0x1000002 waits on "
+             "it\n"
+             "eel-check:   on_error [error fd %d] of group " G1
+             " registered at check_test.c:%d (closed_in_callback_main)\n"
              "eel-check:   (close fds that have events with eel_close())\n",
              sh->fd[0], sh->fd[0], sh->line[0]);
 }
@@ -307,6 +351,48 @@ static void clean_main(void)
     close(p[1]);
 }
 
+/* ---- eel_break() from a callback: main may still end the chain --------- */
+
+static void stopper(eel_group_id g, void *arg, int fd)
+{
+    (void)g, (void)arg, (void)fd;
+    eel_break(); /* leaves g empty: main deletes it */
+}
+
+static void break_main(void)
+{
+    eel_group_id g = eel_new_group_id();
+    eel_add_timer(g, stopper, NULL, 0);
+    eel_dispatch();
+    eel_delete_group_id(g);
+}
+
+/* ... but if the loop is resumed with the group still empty, it leaked. */
+static void break_resume_main(void)
+{
+    eel_group_id g, h;
+    AT(0), g = eel_new_group_id();
+    AT(1), eel_add_timer(g, stopper, NULL, 0);
+    h = eel_new_group_id();
+    eel_add_timer(h, end_group, NULL, 10);
+    eel_dispatch();
+    eel_dispatch();
+}
+
+static void break_resume_want(char *w, size_t n)
+{
+    snprintf(w, n,
+             "eel-check: leak: group " G1 " has nothing pending after stopper "
+             "returned\n"
+             "eel-check:   group created at check_test.c:%d "
+             "(break_resume_main)\n"
+             "eel-check:   chain, newest first:\n"
+             "eel-check:     stopper [timer] registered at check_test.c:%d "
+             "(break_resume_main)\n"
+             "eel-check:     (registered outside any callback)\n",
+             sh->line[0], sh->line[1]);
+}
+
 /* ---- The runner ---------------------------------------------------------- */
 
 struct scenario {
@@ -329,8 +415,12 @@ static const struct scenario cases[] = {
     {"double_delete", double_delete_main, double_delete_want, "1"},
     {"closed_fd", closed_fd_main, closed_fd_want, "1"},
     {"reused_fd", reused_fd_main, reused_fd_want, "1"},
+    {"closed_fd_in_callback", closed_in_callback_main, closed_in_callback_want,
+     "1"},
     {"shutdown_alive", shutdown_main, shutdown_want, "1"},
     {"clean_program", clean_main, NULL, "1"},
+    {"break_then_main_deletes", break_main, NULL, "1"},
+    {"break_then_resume", break_resume_main, break_resume_want, "1"},
     {"bad_env_value", clean_main, NULL, "yes"},
 };
 

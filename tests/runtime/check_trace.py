@@ -21,13 +21,16 @@ def fail(msg):
     sys.exit(1)
 
 
-def run(prog, out, *args):
+def run(prog, out, *args, check=None, want_rc=0):
     env = dict(os.environ, EEL_TRACE=out)
     for var in ("EEL_CHECK", "EEL_PROFILE"):
         env.pop(var, None)
-    r = subprocess.run([prog, *args], env=env, timeout=30)
-    if r.returncode != 0:
-        fail(f"{prog} {' '.join(args)} exited {r.returncode}")
+    if check:
+        env["EEL_CHECK"] = check
+    r = subprocess.run([prog, *args], env=env, timeout=30,
+                       stderr=subprocess.PIPE, text=True)
+    if r.returncode != want_rc:
+        fail(f"{prog} {' '.join(args)} exited {r.returncode}: {r.stderr}")
     try:
         with open(out) as f:
             doc = json.load(f)
@@ -117,8 +120,8 @@ def instants(evs, tid, name):
 
 def check_full(evs):
     names = tracks(evs)
-    w = tid_named(names, "group 0x100000001 (new at trace_prog.c:")
-    r = tid_named(names, "group 0x100000002 (new at trace_prog.c:")
+    w = tid_named(names, "group 0x1000001 (new at trace_prog.c:")
+    r = tid_named(names, "group 0x1000002 (new at trace_prog.c:")
     o = tid_named(names, "outside callbacks")
     ws = check_slices(evs, w, [("writer_tick", "timer", -1, False)] * 3)
     rs = check_slices(evs, r, [("reader", "read_timeout", None, False)] * 3 +
@@ -136,6 +139,19 @@ def check_full(evs):
                  f"markers, want {n}")
 
 
+def check_chart(evs):
+    """trace_chart.py draws every flow and group deletion as an edge."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import trace_chart
+    dot = trace_chart.chart(evs)
+    labels = [line.split('label="')[1].split('"')[0]
+              for line in dot.splitlines() if "->" in line and "label" in line]
+    if sorted(labels) != sorted(["T", "R", "T", "T", "R", "R", "TO"]):
+        fail(f"chart edges {labels}")
+    if dot.count("style=dashed") != 2:
+        fail("chart: want two group deletions")
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -145,12 +161,20 @@ def main():
     evs = run(prog, os.path.join(outdir, "full.json"))
     check_full(evs)
     print("ok   full trace: slices, flows and markers")
+    check_chart(evs)
+    print("ok   trace_chart.py draws it")
     evs = run(prog, os.path.join(outdir, "exit.json"), "exit")
     names = tracks(evs)
-    r = tid_named(names, "group 0x100000002")
+    r = tid_named(names, "group 0x1000002")
     if [s["name"] for s in slices(evs, r)] != ["reader"] * 3:
         fail("exit trace: want the three reader slices")
     print("ok   trace valid after exit() without eel_shutdown")
+    evs = run(prog, os.path.join(outdir, "abort.json"), "leak",
+              check="abort", want_rc=-6)
+    r = tid_named(tracks(evs), "group 0x1000002")
+    if [s["name"] for s in slices(evs, r)][-1:] != ["reader_idle"]:
+        fail("abort trace: want the leaking reader_idle slice last")
+    print("ok   trace valid after EEL_CHECK=abort")
     print("PASS: trace checks")
 
 

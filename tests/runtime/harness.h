@@ -73,6 +73,7 @@ static void run_child(void (*fn)(void), const char *var, const char *val,
         unsetenv("EEL_PROFILE");
         if (var)
             setenv(var, val, 1);
+        alarm(20); /* a hang fails the scenario, not the whole test */
         if (eel_init() < 0) {
             perror("eel_init");
             exit(3);
@@ -92,7 +93,8 @@ static void run_child(void (*fn)(void), const char *var, const char *val,
 
 static int failures;
 
-__attribute__((unused)) static void expect_text(const char *name, const char *got, const char *want)
+__attribute__((unused)) static void
+expect_text(const char *name, const char *got, const char *want)
 {
     if (strcmp(got, want) == 0) {
         printf("ok   %s\n", name);

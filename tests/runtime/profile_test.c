@@ -104,8 +104,8 @@ static const char *row(const char *head, int k)
 static void check_tables(const char *name)
 {
     char want[128];
-    check(name, strncmp(text, "eel profile: 2 callbacks ran 18 times, ",
-                         39) == 0,
+    check(name,
+          strncmp(text, "eel profile: 2 callbacks ran 18 times, ", 39) == 0,
           "summary line");
     char fn[64], site[64], fn2[64];
     unsigned long calls = 0, groups = 0, calls2 = 0;
@@ -135,8 +135,7 @@ static void check_tables(const char *name)
     r = row("\ngroup creation site", 1);
     snprintf(want, sizeof(want), "profile_test.c:%d", sh->line[1]);
     n = r ? sscanf(r, "%63s %*s %lu %lu", site, &groups, &calls) : 0;
-    check(name,
-          n == 3 && strcmp(site, want) == 0 && groups == 5 && calls == 15,
+    check(name, n == 3 && strcmp(site, want) == 0 && groups == 5 && calls == 15,
           "site in profile_main second: 5 groups, 15 calls");
 }
 

@@ -7,7 +7,8 @@
  *   reader x3 (read_timeout, read), then reader_idle (timed out): delete
  *
  * "trace_prog exit" leaves with exit() from a callback, never calling
- * eel_shutdown(), to show that the trace is still valid JSON.
+ * eel_shutdown(), to show that the trace is still valid JSON; "trace_prog
+ * leak" forgets to delete the reader group, for EEL_CHECK=abort.
  */
 #include "eel.h"
 
@@ -16,7 +17,7 @@
 #include <unistd.h>
 
 static int pipefd[2];
-static int ticks, bytes, exit_early;
+static int ticks, bytes, exit_early, leak;
 
 static void writer_tick(eel_group_id g, void *arg, int fd)
 {
@@ -32,7 +33,8 @@ static void writer_tick(eel_group_id g, void *arg, int fd)
 static void reader_idle(eel_group_id g, void *arg, int fd)
 {
     (void)arg, (void)fd;
-    eel_delete_group_id(g);
+    if (!leak)
+        eel_delete_group_id(g);
     if (exit_early)
         exit(0);
 }
@@ -51,6 +53,7 @@ static void reader(eel_group_id g, void *arg, int fd)
 int main(int argc, char **argv)
 {
     exit_early = argc > 1 && strcmp(argv[1], "exit") == 0;
+    leak = argc > 1 && strcmp(argv[1], "leak") == 0;
     if (pipe(pipefd) < 0 || eel_init() < 0)
         return 2;
     eel_group_id w = eel_new_group_id();

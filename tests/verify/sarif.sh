@@ -33,6 +33,9 @@ t flow-lines '[.runs[0].results[0].codeFlows[0].threadFlows[0].locations[].locat
 t flow-msg '.runs[0].results[0].codeFlows[0].threadFlows[0].locations[1].location.message.text | test("deleted here")' "$s"
 "$tool" --sarif "$tmp/clean.sarif" "$fx/use_after_delete_clean.c" -- -I"$inc" >/dev/null 2>&1
 t clean '.runs[0].results == []' "$tmp/clean.sarif"
+# '-': SARIF alone on standard output (the text goes to standard error).
+"$tool" --sarif - "$fx/use_after_delete.c" -- -I"$inc" >"$tmp/stdout.sarif" 2>/dev/null
+t stdout '.runs[0].results[0].ruleId == "eel-use-after-delete"' "$tmp/stdout.sarif"
 "$tool" --sarif /nonexistent/dir/x.sarif "$fx/use_after_delete_clean.c" -- -I"$inc" >/dev/null 2>&1
 if [ $? = 2 ]; then echo "ok unwritable"; passes=$((passes + 1)); else
     echo "FAIL unwritable: want exit 2"; fails=$((fails + 1)); fi

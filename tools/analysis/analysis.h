@@ -226,12 +226,16 @@ const struct ea_var *ea_call_param(const struct ea_call *call, size_t i);
  * for the same parameter at every call site, and if nothing is found the
  * address-taken functions with eel_callback's signature; approximate = 1.
  * `param` is set when the expression is (a cast of) a parameter of the
- * enclosing function, so tools can translate it at call sites. */
+ * enclosing function, so tools can translate it at call sites.  The
+ * fallback applies to any expression (a `void *` cast to a callback
+ * included), since the caller asks for a callback. */
 struct ea_cb_targets {
     struct ea_function **funcs; /* owned by the program */
     size_t nfuncs;
     int approximate;
     const struct ea_var *param; /* expression is this parameter, or NULL */
+    int guessed; /* funcs are only the signature fallback (nothing was
+                    stored there): every address-taken eel_callback */
     const char *unresolved;     /* non-NULL text when nothing was found */
 };
 struct ea_cb_targets ea_resolve_callback(struct ea_program *prog,

@@ -22,6 +22,7 @@ struct ea_tu {
     struct ea_program *prog;
     CXTranslationUnit tu;
     const char *dir; /* compile directory for relative names, or NULL */
+    FILE *diag;      /* where warnings go */
     struct ea_file_cache *files;
     size_t nfiles, capfiles;
 };

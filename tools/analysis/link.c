@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,13 +87,13 @@ static void unique_names(struct ea_program *prog)
     struct ea_map count = {0};
     for (size_t i = 0; i < prog->nfunctions; i++) {
         const char *n = prog->functions[i]->name;
-        ea_map_put(&count, &p->arena, n,
-                   (void *)((char *)ea_map_get(&count, n) + 1));
+        uintptr_t k = (uintptr_t)ea_map_get(&count, n);
+        ea_map_put(&count, &p->arena, n, (void *)(k + 1));
     }
     for (size_t i = 0; i < prog->nfunctions; i++) {
         struct ea_function *f = prog->functions[i];
         f->id = (int)i;
-        if ((char *)ea_map_get(&count, f->name) - (char *)0 > 1 &&
+        if ((uintptr_t)ea_map_get(&count, f->name) > 1 &&
             f->is_static) {
             const char *base = f->file ? strrchr(f->file, '/') : NULL;
             f->uname = ea_printf(&p->arena, "%s@%s", f->name,
@@ -152,8 +153,9 @@ void ea_link_program(struct ea_program *prog)
             } else if (call->callee_expr) {
                 struct ea_cb_targets t =
                     ea_resolve_callback(prog, call->callee_expr);
-                call->targets = t.funcs;
-                call->ntargets = t.nfuncs;
+                int fits = !t.guessed || call->callee_expr->is_callback_type;
+                call->targets = fits ? t.funcs : NULL;
+                call->ntargets = fits ? t.nfuncs : 0;
                 call->approximate = 1;
                 for (size_t k = 0; k < t.nfuncs; k++)
                     add_caller(callers, t.funcs[k], call);
@@ -249,7 +251,8 @@ struct ea_cb_targets ea_resolve_callback(struct ea_program *prog,
             ea_vec_push(&out, b.funcs[i]);
     }
     ea_map_free(&visited);
-    if (out.n == 0 && e->is_callback_type)
+    t.guessed = out.n == 0;
+    if (out.n == 0)
         for (size_t i = 0; i < prog->nfunctions; i++)
             if (prog->functions[i]->address_taken &&
                 prog->functions[i]->is_callback_type)

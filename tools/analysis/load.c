@@ -9,6 +9,7 @@
 
 #include <clang-c/CXCompilationDatabase.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,8 +183,16 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent,
         return CXChildVisit_Continue;
     if (k == CXCursor_FunctionDecl && clang_isCursorDefinition(c)) {
         const char *usr = ea_usr(t, c);
-        if (ea_map_get(&p->funcs, usr))
-            return CXChildVisit_Continue; /* same inline/static header body */
+        struct ea_function *had = ea_map_get(&p->funcs, usr);
+        if (had) { /* the same header body again, or two programs mixed */
+            struct ea_loc l = ea_cursor_loc(t, c);
+            if (l.file != had->loc.file && t->diag)
+                fprintf(t->diag,
+                        "warning: '%s' is defined in %s and %s; using the "
+                        "first (give the files of one program)\n",
+                        had->name, had->file, l.file);
+            return CXChildVisit_Continue;
+        }
         struct ea_function *f = new_function(t, c, usr);
         ea_map_put(&p->funcs, &p->arena, usr, f);
         ea_vec_push(w->funcs, f);
@@ -251,7 +260,7 @@ static enum ea_load_status parse_one(struct ea_program *prog, CXIndex idx,
         clang_disposeTranslationUnit(tu);
         return EA_LOAD_PARSE;
     }
-    struct ea_tu t = {.prog = prog, .tu = tu, .dir = dir};
+    struct ea_tu t = {.prog = prog, .tu = tu, .dir = dir, .diag = diag};
     struct walk w = {.t = &t, .funcs = funcs};
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top_visit, &w);
     struct ea_priv *p = ea_priv(prog);
@@ -369,8 +378,8 @@ static enum ea_load_status load_db(struct ea_program *prog, CXIndex idx,
     return st;
 }
 
-struct ea_program *ea_program_load(const struct ea_input *in, FILE *diag,
-                                   enum ea_load_status *status)
+static struct ea_program *load(const struct ea_input *in, FILE *diag,
+                               enum ea_load_status *status)
 {
     struct ea_program *prog = calloc(1, sizeof(*prog));
     struct ea_priv *p = calloc(1, sizeof(*p));
@@ -425,4 +434,45 @@ void ea_program_free(struct ea_program *prog)
     ea_arena_free(&p->arena);
     free(p);
     free(prog);
+}
+
+struct load_job {
+    const struct ea_input *in;
+    FILE *diag;
+    enum ea_load_status status;
+    struct ea_program *prog;
+};
+
+static void *load_thread(void *arg)
+{
+    struct load_job *j = arg;
+    j->prog = load(j->in, j->diag, &j->status);
+    return NULL;
+}
+
+/* Clang's parser and the walks recurse as deep as the source nests; on
+ * libclang's own parse thread (8 MiB) a long `a + b + ...` overflows.  So
+ * everything runs on one thread of ours with a big stack (reserved, used
+ * only as deep as needed) and libclang is told not to start its own. */
+struct ea_program *ea_program_load(const struct ea_input *in, FILE *diag,
+                                   enum ea_load_status *status)
+{
+    static const size_t sizes[] = {(size_t)1 << 30, (size_t)256 << 20};
+    setenv("LIBCLANG_NOTHREADS", "1", 1);
+    struct load_job j = {.in = in, .diag = diag};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        pthread_attr_t attr;
+        pthread_t th;
+        if (pthread_attr_init(&attr) != 0)
+            break;
+        int ok = pthread_attr_setstacksize(&attr, sizes[i]) == 0 &&
+                 pthread_create(&th, &attr, load_thread, &j) == 0;
+        pthread_attr_destroy(&attr);
+        if (ok) {
+            pthread_join(th, NULL);
+            *status = j.status;
+            return j.prog;
+        }
+    }
+    return load(in, diag, status); /* no thread: the caller's stack */
 }

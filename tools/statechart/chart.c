@@ -50,13 +50,18 @@ static void reach(struct cstate *st)
             const struct sc_label *l = ls->v[i];
             if (l->kind != SC_REG)
                 continue;
-            const struct ea_function *t[2] = {l->cb.func,
-                                              l->has_tcb ? l->tcb.func : NULL};
-            for (int k = 0; k < 2; k++)
-                if (t[k] && !st->reachable[t[k]->id]) {
-                    st->reachable[t[k]->id] = 1;
-                    stack[sp++] = (size_t)t[k]->id;
+            for (int k = 0; k < 1 + l->has_tcb; k++) {
+                const struct sc_cb *cb = k ? &l->tcb : &l->cb;
+                size_t nt = cb->func ? 1 : cb->nalts;
+                for (size_t a = 0; a < nt; a++) {
+                    const struct ea_function *t =
+                        cb->func ? cb->func : cb->alts[a];
+                    if (!st->reachable[t->id]) {
+                        st->reachable[t->id] = 1;
+                        stack[sp++] = (size_t)t->id;
+                    }
                 }
+            }
         }
     }
     free(stack);
@@ -306,26 +311,28 @@ static void chart_from(struct cstate *st, struct sc_chart *c,
                      from_tcb);
                 continue;
             }
-            const char *to = cb_name(cx, &l->cb);
-            node(st, c, to, l->cb.func);
-            edge(st, c, f->uname, to, l->ev, group, m == M_NEW, l, from_tcb);
-            if (l->has_tcb) {
-                const char *tto = cb_name(cx, &l->tcb);
-                node(st, c, tto, l->tcb.func);
-                edge(st, c, f->uname, tto, "TO", group, m == M_NEW, l,
-                     from_tcb);
-            }
-            if (m != M_SAME)
-                continue;
-            const struct ea_function *next[2] = {
-                l->cb.func, l->has_tcb ? l->tcb.func : NULL};
-            for (int t = 0; t < 2; t++) {
-                if (!next[t])
-                    continue;
-                if (nw == cap)
-                    wl = ea_xrealloc(wl, (cap *= 2) * sizeof(*wl));
-                wl[nw].f = next[t];
-                wl[nw++].origin = 0;
+            for (int t = 0; t < 1 + l->has_tcb; t++) {
+                const struct sc_cb *cb = t ? &l->tcb : &l->cb;
+                const char *kind = t ? "TO" : l->ev;
+                /* An untranslated callback parameter: its candidates. */
+                size_t nt = cb->func || !cb->nalts ? 1 : cb->nalts;
+                for (size_t k = 0; k < nt; k++) {
+                    const struct ea_function *tf =
+                        cb->func || !cb->nalts ? cb->func : cb->alts[k];
+                    const char *to = tf ? tf->uname : cb_name(cx, cb);
+                    struct sc_label guess = *l;
+                    guess.approximate |= !cb->func && cb->nalts;
+                    node(st, c, to, tf);
+                    edge(st, c, f->uname, to, kind, group, m == M_NEW,
+                         guess.approximate == l->approximate ? l : &guess,
+                         from_tcb);
+                    if (m != M_SAME || !tf)
+                        continue;
+                    if (nw == cap)
+                        wl = ea_xrealloc(wl, (cap *= 2) * sizeof(*wl));
+                    wl[nw].f = tf;
+                    wl[nw++].origin = 0;
+                }
             }
         }
     }

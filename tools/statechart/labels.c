@@ -181,6 +181,15 @@ static void call_source(struct sc_ctx *cx, const struct ea_expr *e,
 static void local_sources(struct sc_ctx *cx, const struct ea_function *f,
                           const struct ea_var *v, struct srcs *out, int depth)
 {
+    /* Variables being resolved now: `a = b; b = a;` must not loop. */
+    static const struct ea_var *active[16];
+    static int nactive;
+    for (int i = 0; i < nactive; i++)
+        if (active[i] == v)
+            return;
+    if (nactive == 16)
+        return;
+    active[nactive++] = v;
     size_t before = out->n;
     for (size_t i = 0; i < f->cfg.nnodes; i++) {
         const struct ea_node *n = f->cfg.nodes[i];
@@ -192,7 +201,8 @@ static void local_sources(struct sc_ctx *cx, const struct ea_function *f,
                 sources(cx, f, ac->rhs, out, depth + 1);
         }
     }
-    if (out->n == before) {
+    nactive--;
+    if (out->n == before && nactive == 0) {
         char buf[256];
         snprintf(buf, sizeof buf, "U:%s", v->name);
         add_src(out, mk(cx, SC_SRC_UNKNOWN, buf, v->name));
@@ -280,6 +290,8 @@ static struct cbs callbacks(struct sc_ctx *cx, const struct ea_function *f,
     if (t.param) {
         r.v[r.n].param = t.param->index;
         r.v[r.n].approximate = 0;
+        r.v[r.n].alts = t.funcs;
+        r.v[r.n].nalts = t.nfuncs;
         r.n++;
     }
     for (size_t i = 0; i < t.nfuncs && !t.param; i++) {

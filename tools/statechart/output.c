@@ -281,67 +281,160 @@ static void dot_edge(FILE *o, const struct sc_chart *c, const struct sc_edge *e)
     fputs("];\n", o);
 }
 
-void sc_write_dot(const struct sc_result *r, FILE *o)
+static void dot_head(FILE *o)
 {
     fputs("digraph eelstatechart {\n  rankdir=TB;\n  node "
           "[fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\"];\n",
           o);
+}
+
+static void dot_chart(FILE *o, const struct sc_chart *c)
+{
+    fprintf(o, "  subgraph cluster_%s {\n    label=", c->id);
+    char t[1024];
+    snprintf(t, sizeof t, "Chart %s: %s%s", c->id, c->title,
+             c->reachable ? "" : " (not reached from the entry)");
+    dstr(o, t);
+    fputs(";\n", o);
+    for (size_t i = 0; i < c->nnodes; i++)
+        dot_node(o, c, &c->nodes[i]);
+    for (size_t i = 0; i < c->nedges; i++)
+        dot_edge(o, c, &c->edges[i]);
+    fputs("  }\n", o);
+}
+
+void sc_write_dot(const struct sc_result *r, FILE *o)
+{
+    dot_head(o);
     if (r->ncharts == 0)
         fputs("  empty [label=\"no libeel registrations\", shape=plaintext];\n",
               o);
-    for (size_t ci = 0; ci < r->ncharts; ci++) {
-        const struct sc_chart *c = &r->charts[ci];
-        fprintf(o, "  subgraph cluster_%s {\n    label=", c->id);
-        char t[1024];
-        snprintf(t, sizeof t, "Chart %s: %s%s", c->id, c->title,
-                 c->reachable ? "" : " (not reached from the entry)");
-        dstr(o, t);
-        fputs(";\n", o);
-        for (size_t i = 0; i < c->nnodes; i++)
-            dot_node(o, c, &c->nodes[i]);
-        for (size_t i = 0; i < c->nedges; i++)
-            dot_edge(o, c, &c->edges[i]);
-        fputs("  }\n", o);
-    }
+    for (size_t ci = 0; ci < r->ncharts; ci++)
+        dot_chart(o, &r->charts[ci]);
     fputs("}\n", o);
 }
 
-int sc_write_svg(const struct sc_result *r, FILE *out)
+/* Lays out one graph with `dot -Tsvg`; returns the SVG text (malloc'd). */
+static char *run_dot(const char *text, size_t len)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    if (!m)
-        return -1;
-    sc_write_dot(r, m);
-    fclose(m);
     char tmpl[] = "/tmp/eelstatechart-XXXXXX";
     int fd = mkstemp(tmpl);
     if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
         fprintf(stderr, "eelstatechart: cannot write a temporary file: %s\n",
                 strerror(errno));
-        free(text);
         if (fd >= 0)
             close(fd), unlink(tmpl);
-        return -1;
+        return NULL;
     }
     close(fd);
-    free(text);
     char cmd[256];
-    snprintf(cmd, sizeof cmd, "dot -Tsvg '%s'", tmpl);
+    snprintf(cmd, sizeof cmd, "dot -Tsvg '%s' 2>/dev/null", tmpl);
     FILE *p = popen(cmd, "r");
-    int rc = -1;
-    if (p) {
+    char *out = NULL;
+    size_t olen = 0;
+    FILE *m = open_memstream(&out, &olen);
+    int ok = 0;
+    if (p && m) {
         char buf[8192];
         size_t n;
         while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-            fwrite(buf, 1, n, out);
+            fwrite(buf, 1, n, m);
         int st = pclose(p);
-        rc = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+        ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    } else if (p) {
+        pclose(p);
     }
+    if (m)
+        fclose(m);
     unlink(tmpl);
-    if (rc)
+    if (!ok) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* The <svg ...> element of dot's output and its size in points. */
+static char *svg_element(char *svg, double *w, double *h)
+{
+    char *el = strstr(svg, "<svg");
+    if (!el)
+        return NULL;
+    char *ws = strstr(el, "width=\""), *hs = strstr(el, "height=\"");
+    if (!ws || !hs)
+        return NULL;
+    *w = strtod(ws + 7, NULL);
+    *h = strtod(hs + 8, NULL);
+    return el;
+}
+
+/* Each chart is laid out on its own (much faster than one graph of
+ * clusters for big programs) and the pictures are stacked in one SVG. */
+int sc_write_svg(const struct sc_result *r, FILE *out)
+{
+    size_t n = r->ncharts ? r->ncharts : 1;
+    char **svgs = calloc(n, sizeof(*svgs));
+    double *ws = calloc(n, sizeof(double)), *hs = calloc(n, sizeof(double));
+    char **els = calloc(n, sizeof(char *));
+    double width = 0, height = 0;
+    int rc = svgs && ws && hs && els ? 0 : -1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        if (!m) {
+            rc = -1;
+            break;
+        }
+        if (r->ncharts) {
+            dot_head(m);
+            dot_chart(m, &r->charts[i]);
+            fputs("}\n", m);
+        } else {
+            sc_write_dot(r, m);
+        }
+        fclose(m);
+        svgs[i] = run_dot(text, len);
+        free(text);
+        if (!svgs[i] || !(els[i] = svg_element(svgs[i], &ws[i], &hs[i])))
+            rc = -1;
+        else {
+            width = ws[i] > width ? ws[i] : width;
+            height += hs[i];
+        }
+    }
+    if (rc == 0) {
+        fprintf(out,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+                "<!-- eelstatechart: %zu chart(s), laid out by Graphviz -->\n"
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+                "xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+                "width=\"%.0fpt\" height=\"%.0fpt\" viewBox=\"0 0 %.0f %.0f\">\n",
+                r->ncharts, width, height, width, height);
+        double y = 0;
+        for (size_t i = 0; i < n; i++) {
+            /* Re-open the chart's <svg> at its place, sizes in user units. */
+            char *rest = strchr(els[i], '>');
+            char *vb = strstr(els[i], "viewBox=\"");
+            if (!rest)
+                continue;
+            fprintf(out, "<svg x=\"0\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\"",
+                    y, ws[i], hs[i]);
+            if (vb && vb < rest) {
+                char *end = strchr(vb + 9, '"');
+                if (end)
+                    fprintf(out, " %.*s", (int)(end - vb + 1), vb);
+            }
+            fputs(rest, out);
+            y += hs[i];
+        }
+        fputs("</svg>\n", out);
+    } else {
         fprintf(stderr, "eelstatechart: Graphviz `dot -Tsvg` failed (is "
                         "graphviz installed?)\n");
+    }
+    for (size_t i = 0; i < n && svgs; i++)
+        free(svgs[i]);
+    free(svgs), free(ws), free(hs), free(els);
     return rc;
 }

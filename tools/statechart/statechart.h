@@ -44,6 +44,11 @@ struct sc_cb {
     int param;                      /* ... parameter of the holder, or -1 */
     int approximate;
     const char *unresolved; /* text when nothing is known */
+    /* param >= 0: what the parameter may hold by the core's function
+     * pointer rules, used where no caller translates it (a callback's
+     * parameter, say). */
+    struct ea_function **alts;
+    size_t nalts;
 };
 
 enum sc_label_kind { SC_REG, SC_DELETE, SC_NEW, SC_STORE };

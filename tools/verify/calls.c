@@ -11,10 +11,14 @@
 #include "engine.h"
 
 /* Library calls that return -1 on error and a count otherwise. */
+static void check_overwrite(struct fctx *fc, const struct ea_node *node,
+                            size_t idx, unsigned char *s, int made,
+                            const struct pnote *notes);
+
 static const char *const count_calls[] = {
-    "read",   "write",    "recv",   "send",  "recvfrom", "sendto",
-    "readv",  "writev",   "pread",  "pwrite", "recvmsg", "sendmsg",
-    "close",  "eel_close", NULL};
+    "read",    "write",   "recv",   "send",      "recvfrom",
+    "sendto",  "readv",   "writev", "pread",     "pwrite",
+    "recvmsg", "sendmsg", "close",  "eel_close", NULL};
 
 static int in_list(const char *const *l, const char *n)
 {
@@ -66,9 +70,14 @@ void slot_for_call_prepare(struct fctx *fc, const struct ea_call *c)
     if (k == -2 || slot_for_call(fc, c) >= 0)
         return;
     const char *what = c->callee_name ? c->callee_name : "call";
-    struct slot s = {O_SITE, k == -1 ? T_GROUP : T_PTR, -1, k, c,
-                     xasprintf("from '%s' at %s:%u", what, vloc_file(&c->loc),
-                               c->loc.line)};
+    struct slot s = {
+        O_SITE,
+        k == -1 ? T_GROUP : T_PTR,
+        -1,
+        k,
+        c,
+        xasprintf("from '%s' at %s:%u", what, vloc_file(&c->loc), c->loc.line),
+        0};
     if (k >= 0 && fc->v->cfg->pairs[k].kind == VK_FD)
         s.type = T_INT;
     if (fc->nslots == fc->capslots) {
@@ -92,17 +101,16 @@ void record_hand(struct fctx *fc, int from_slot, struct ea_function *to,
     struct vsummary *sum = fc->sum;
     for (size_t i = 0; i < sum->cur.nhands; i++) {
         struct vhand *h = &sum->cur.hands[i];
-        if (h->from_slot == from_slot && h->to == to &&
-            h->to_param == to_param)
+        if (h->from_slot == from_slot && h->to == to && h->to_param == to_param)
             return;
     }
     if (sum->cur.nhands == sum->cur.caphands) {
         sum->cur.caphands = sum->cur.caphands ? 2 * sum->cur.caphands : 8;
-        sum->cur.hands = xrealloc(sum->cur.hands, sum->cur.caphands * sizeof(*sum->cur.hands));
+        sum->cur.hands = xrealloc(sum->cur.hands,
+                                  sum->cur.caphands * sizeof(*sum->cur.hands));
     }
-    sum->cur.hands[sum->cur.nhands++] =
-        (struct vhand){from_slot, to, to_param, loc,
-                       origin ? xstrdup(origin) : NULL};
+    sum->cur.hands[sum->cur.nhands++] = (struct vhand){
+        from_slot, to, to_param, loc, origin ? xstrdup(origin) : NULL};
 }
 
 /* Hands the value in `slot` to parameter `to_param` of callback `to`. */
@@ -113,9 +121,18 @@ static void hand_to(struct fctx *fc, unsigned char *s, int slot,
         return;
     const struct slot *sl = &fc->slots[slot];
     int st = st_state(fc, s)[slot];
-    if (sl->origin == O_SITE && st == ST_LIVE)
-        record_hand(fc, -1, to, to_param, loc, sl->desc);
-    else if (sl->origin == O_PARAM && st != ST_RELEASED && st != ST_NONE)
+    if (sl->origin == O_SITE && st == ST_LIVE) {
+        for (size_t i = 0; i < fc->npending; i++)
+            if (fc->pending[i].slot == slot && fc->pending[i].to == to &&
+                fc->pending[i].to_param == to_param)
+                return;
+        if (fc->npending == fc->cappending) {
+            fc->cappending = fc->cappending ? 2 * fc->cappending : 8;
+            fc->pending =
+                xrealloc(fc->pending, fc->cappending * sizeof(*fc->pending));
+        }
+        fc->pending[fc->npending++] = (struct pending){slot, to, to_param, loc};
+    } else if (sl->origin == O_PARAM && st != ST_RELEASED && st != ST_NONE)
         record_hand(fc, slot, to, to_param, loc, NULL);
 }
 
@@ -132,15 +149,15 @@ static void set_first(struct fctx *fc, unsigned char *s, int slot, int what)
         st_first(fc, s)[slot] = (unsigned char)what;
 }
 
-/* ---- libeel ---------------------------------------------------------------- */
+/* ---- libeel --------------------------------------------------------- */
 
 static const struct ea_expr *arg(const struct ea_call *c, int i)
 {
     return i >= 0 && (size_t)i < c->nargs ? c->args[i] : NULL;
 }
 
-static const struct pnote *use_group(struct fctx *fc, unsigned char *s,
-                                     int g, const struct ea_call *c,
+static const struct pnote *use_group(struct fctx *fc, unsigned char *s, int g,
+                                     const struct ea_call *c,
                                      const struct pnote *notes,
                                      const char *what)
 {
@@ -191,7 +208,7 @@ static const struct pnote *do_register(struct fctx *fc, unsigned char *s,
 {
     struct ea_function *to[2][64];
     size_t nto[2] = {0, 0};
-    const char *cbname = "?";
+    const char *cbname = "?", *unresolved = NULL;
     int cbs[2] = {sig->cb_arg, sig->timeout_cb_arg};
     for (int k = 0; k < 2; k++) {
         const struct ea_expr *e = arg(c, cbs[k]);
@@ -202,11 +219,21 @@ static const struct pnote *do_register(struct fctx *fc, unsigned char *s,
             to[k][nto[k]++] = t.funcs[i];
         if (k == 0)
             cbname = e->text ? e->text : cbname;
-        if (t.unresolved)
-            vverbose(fc->v, "%s:%u: callback '%s' unresolved",
-                     vloc_file(&c->loc), c->loc.line, t.unresolved);
+        if (t.unresolved && t.nfuncs == 0)
+            unresolved = t.unresolved;
     }
     int a = resolve_slot(fc, s, arg(c, sig->cbarg_arg), sc);
+    if (unresolved && a >= 0 && fc->slots[a].origin == O_SITE &&
+        st_state(fc, s)[a] == ST_LIVE)
+        finding(fc, R_UNKNOWN_CALL, c->loc, notes,
+                arena_printf(&fc->arena,
+                             "%s is handed to callback '%s', which the "
+                             "analysis cannot resolve; whether it is "
+                             "released is not checked",
+                             slot_what(fc, s, a), unresolved));
+    else if (unresolved)
+        vverbose(fc->v, "%s:%u: callback '%s' unresolved", vloc_file(&c->loc),
+                 c->loc.line, unresolved);
     int fd = resolve_slot(fc, s, arg(c, sig->fd_arg), sc);
     if (fd >= 0 && (!fd_like(fc, fd) || sig->op == EA_EEL_ADD_TIMER ||
                     sig->op == EA_EEL_ADD_SIGNAL))
@@ -251,17 +278,16 @@ static const struct pnote *release(struct fctx *fc, unsigned char *s, int r,
     }
     set_first(fc, s, r, F_RELEASE);
     st[r] = ST_RELEASED;
-    return pnote_add(fc, notes, c->loc,
-                     arena_printf(&fc->arena, "'%s' %s here by '%s'",
-                                  slot_name(fc, s, r),
-                                  grp ? "deleted" : "released",
-                                  c->callee_name));
+    return pnote_add(
+        fc, notes, c->loc,
+        arena_printf(&fc->arena, "'%s' %s here by '%s'", slot_name(fc, s, r),
+                     grp ? "deleted" : "released", c->callee_name));
 }
 
 static const struct pnote *do_eel(struct fctx *fc, unsigned char *s,
                                   const struct ea_call *c,
-                                  const struct pnote *notes,
-                                  struct scratch *sc, int *made)
+                                  const struct pnote *notes, struct scratch *sc,
+                                  int *made)
 {
     const struct ea_eel_sig *sig = ea_eel_sig(c->eel_op);
     if (c->eel_op == EA_EEL_NEW_GROUP) {
@@ -270,23 +296,22 @@ static const struct pnote *do_eel(struct fctx *fc, unsigned char *s,
                          "group created by 'eel_new_group_id()' here");
     }
     if (c->eel_op == EA_EEL_DELETE_GROUP)
-        return release(fc, s, resolve_slot(fc, s, arg(c, sig->gid_arg), sc),
-                       c, notes);
+        return release(fc, s, resolve_slot(fc, s, arg(c, sig->gid_arg), sc), c,
+                       notes);
     if (sig->is_register)
         return do_register(fc, s, c, sig, notes, sc);
     if (c->eel_op == EA_EEL_CLOSE)
         return release(fc, s, resolve_slot(fc, s, arg(c, 0), sc), c, notes);
     if (c->eel_op == EA_EEL_GROUP_SET_WAITING) {
-        int g = resolve_slot(fc, s, arg(c, sig->gid_arg >= 0 ? sig->gid_arg
-                                                             : 0),
-                             sc);
+        int g = resolve_slot(fc, s,
+                             arg(c, sig->gid_arg >= 0 ? sig->gid_arg : 0), sc);
         return use_group(fc, s, g, c, notes,
                          "declared waiting (eel_group_set_waiting)");
     }
     return notes;
 }
 
-/* ---- Summaries ------------------------------------------------------------- */
+/* ---- Summaries ------------------------------------------------------ */
 
 /* Applies one parameter outcome (final state ost, first action of) to the
  * caller's slot r; reports uses of what the caller already released. */
@@ -339,10 +364,25 @@ static void apply_param(struct fctx *fc, unsigned char *s, int r, int ost,
 static int null_outcome_feasible(struct fctx *fc, unsigned char *s,
                                  const struct ea_call *c,
                                  const struct ea_function *g, size_t np,
-                                 const int *slots,
-                                 const struct voutcome *out)
+                                 const int *slots, const struct voutcome *out)
 {
     for (size_t i = 0; i < np; i++) {
+        /* The outcome needs parameter i in its range on that path. */
+        struct ival pr;
+        memcpy(&pr, out->prange + 4 * i, sizeof(pr));
+        if (pr.lo != V_MIN || pr.hi != V_MAX || pr.has_ne) {
+            struct ival a = value_of(fc, s, c->args[i], NULL);
+            if (!iv_refine(&a, ">=", pr.lo, 1) ||
+                !iv_refine(&a, "<=", pr.hi, 1) ||
+                (pr.has_ne && !iv_refine(&a, "!=", pr.ne, 1)))
+                return 0;
+            int v = fact_var(fc, c->args[i]);
+            if (v >= 0 &&
+                !(refine_var(fc, s, v, ">=", pr.lo, 1) &&
+                  refine_var(fc, s, v, "<=", pr.hi, 1) &&
+                  (!pr.has_ne || refine_var(fc, s, v, "!=", pr.ne, 1))))
+                return 0;
+        }
         if (out->st[2 * i] != ST_NONE)
             continue;
         int v = fact_var(fc, c->args[i]);
@@ -394,21 +434,20 @@ static void apply_summary(struct fctx *fc, const struct ea_node *node,
     for (size_t o = 0; o < sum->nouts; o++) {
         const struct voutcome *out = &sum->outs[o];
         unsigned char *ns = st_copy(fc, s);
-        const struct pnote *nn = pnote_add(
-            fc, notes, c->loc,
-            arena_printf(&fc->arena, "entering '%s'", g->name));
+        const struct pnote *nn =
+            pnote_add(fc, notes, c->loc,
+                      arena_printf(&fc->arena, "entering '%s'", g->name));
         for (size_t i = 0; i < out->nnotes; i++)
             nn = pnote_add(fc, nn, out->notes[i].loc,
-                           arena_printf(&fc->arena, "  %s",
-                                        out->notes[i].msg));
-        nn = pnote_add(fc, nn, out->exit,
-                       arena_printf(&fc->arena, "returning from '%s'",
-                                    g->name));
+                           arena_printf(&fc->arena, "  %s", out->notes[i].msg));
+        nn =
+            pnote_add(fc, nn, out->exit,
+                      arena_printf(&fc->arena, "returning from '%s'", g->name));
         if (!null_outcome_feasible(fc, ns, c, g, np, slots, out))
             continue;
         for (size_t i = 0; i < np; i++) {
-            apply_param(fc, ns, slots[i], out->st[2 * i], out->first[2 * i],
-                        c, nn, g->name);
+            apply_param(fc, ns, slots[i], out->st[2 * i], out->first[2 * i], c,
+                        nn, g->name);
             if (gslots[i] != slots[i])
                 apply_param(fc, ns, gslots[i], out->st[2 * i + 1],
                             out->first[2 * i + 1], c, nn, g->name);
@@ -417,17 +456,18 @@ static void apply_summary(struct fctx *fc, const struct ea_node *node,
         int made = -1;
         if (out->ret_new != -2) {
             made = slot_for_call(fc, c);
+            check_overwrite(fc, node, idx, ns, made, nn);
             if (made >= 0)
                 st_state(fc, ns)[made] = ST_LIVE;
         }
         if (sc2.ncalls < 32)
-            sc2.calls[sc2.ncalls++] = (struct callres){
-                c, iv_range(out->ret_lo, out->ret_hi), made};
+            sc2.calls[sc2.ncalls++] =
+                (struct callres){c, iv_range(out->ret_lo, out->ret_hi), made};
         k(fc, node, idx + 1, ns, nn, &sc2);
     }
 }
 
-/* ---- Unknown and library calls ------------------------------------------ */
+/* ---- Unknown and library calls -------------------------------------- */
 
 static int arity_ok(const struct ea_function *g, const struct ea_call *c)
 {
@@ -463,19 +503,27 @@ static void unknown_pointer_call(struct fctx *fc, unsigned char *s,
     }
 }
 
+/* Library functions that return their first argument. */
+static const char *const passthru_calls[] = {"memcpy",  "memmove", "memset",
+                                             "strcpy",  "strncpy", "strcat",
+                                             "strncat", "stpcpy",  NULL};
+
 static void plain_call(struct fctx *fc, unsigned char *s,
                        const struct ea_call *c, const struct pnote **notes,
-                       struct scratch *sc, int *made, struct ival *ret)
+                       struct scratch *sc, int *made, struct ival *ret,
+                       int *alias)
 {
     const char *name = c->callee_name;
+    if (in_list(passthru_calls, name))
+        *alias = resolve_slot(fc, s, arg(c, 0), sc);
     int p = vconfig_pair_by_acquire(fc->v->cfg, name);
     if (p >= 0) {
         *made = slot_for_call(fc, c);
         *ret = fc->v->cfg->pairs[p].fail_negative ? iv_range(-1, V_MAX)
                                                   : iv_range(0, V_MAX);
-        *notes = pnote_add(fc, *notes, c->loc,
-                           arena_printf(&fc->arena, "acquired by '%s' here",
-                                        name));
+        *notes =
+            pnote_add(fc, *notes, c->loc,
+                      arena_printf(&fc->arena, "acquired by '%s' here", name));
         return;
     }
     if (in_list(count_calls, name))
@@ -497,14 +545,84 @@ static void plain_call(struct fctx *fc, unsigned char *s,
     }
 }
 
+/* A call that makes a value at a site whose previous value is still held
+ * and only by the variable about to be overwritten: that one is lost (a
+ * loop that allocates again without freeing). */
+static void check_overwrite(struct fctx *fc, const struct ea_node *node,
+                            size_t idx, unsigned char *s, int made,
+                            const struct pnote *notes)
+{
+    if (made < 0 || st_state(fc, s)[made] != ST_LIVE)
+        return;
+    const struct ea_call *c = node->actions[idx].call;
+    int holder = -1, holders = 0;
+    for (int v = 0; v < fc->nvars; v++)
+        if (st_bind(fc, s)[v] == made)
+            holder = v, holders++;
+    if (holders != 1)
+        return;
+    for (size_t i = idx + 1; i < node->nactions; i++) {
+        const struct ea_action *a = &node->actions[i];
+        const struct ea_expr *r = ea_expr_strip(a->rhs);
+        const struct ea_expr *l = ea_expr_strip(a->lhs);
+        if (a->kind != EA_ACT_ASSIGN || !r || r->kind != EA_E_CALL ||
+            r->call != c || !l || l->kind != EA_E_VAR)
+            continue;
+        if (var_index(fc, l->var) != holder)
+            return;
+        int grp = fc->slots[made].pair == -1;
+        finding(fc, grp ? R_GROUP_LEAK : R_RESOURCE_LEAK, c->loc, notes,
+                arena_printf(&fc->arena,
+                             "%s '%s' (%s) leaked: overwritten by a new one "
+                             "while still held",
+                             grp ? "group" : "resource", fc->vars[holder]->name,
+                             fc->slots[made].desc));
+        return;
+    }
+}
+
+/* Is a registration's result tested on this path: in a condition, or
+ * through a local variable that conditions test?  (Kept in a global or a
+ * field it is not followed, and the registration is taken to succeed.) */
+static int result_tested(struct fctx *fc, const struct ea_call *c)
+{
+    const struct ea_node *n = c->node;
+    for (int hop = 0; n && hop < 4; hop++) {
+        if (use_in(n->cond, c) == 1)
+            return 1;
+        for (size_t a = 0; a < n->nactions; a++) {
+            const struct ea_action *act = &n->actions[a];
+            const struct ea_expr *r = ea_expr_strip(act->rhs);
+            if (act->kind == EA_ACT_ASSIGN && r && r->kind == EA_E_CALL &&
+                r->call == c)
+                return fact_var(fc, act->lhs) >= 0;
+        }
+        n = n->nsucc == 1 ? n->succ[0].to : NULL;
+    }
+    return 0;
+}
+
 void apply_call(struct fctx *fc, const struct ea_node *node, size_t idx,
-                unsigned char *s, const struct pnote *notes,
-                struct scratch *sc, cont_fn k)
+                unsigned char *s, const struct pnote *notes, struct scratch *sc,
+                cont_fn k)
 {
     const struct ea_call *c = node->actions[idx].call;
-    int made = -1;
+    int made = -1, alias = -1;
     struct ival ret = iv_top();
-    if (c->eel_op != EA_EEL_NONE) {
+    if (ea_eel_sig(c->eel_op)->is_register && result_tested(fc, c)) {
+        /* The program tests whether the registration worked: on the path
+         * where it failed nothing was handed on. */
+        struct scratch sc2 = *sc;
+        if (sc2.ncalls < 32)
+            sc2.calls[sc2.ncalls++] = (struct callres){c, iv_exact(0), -1};
+        k(fc, node, idx + 1, st_copy(fc, s),
+          pnote_add(
+              fc, notes, c->loc,
+              arena_printf(&fc->arena, "assuming '%s' fails", c->callee_name)),
+          &sc2);
+        notes = do_eel(fc, s, c, notes, sc, &made);
+        ret = iv_range(1, V_MAX);
+    } else if (c->eel_op != EA_EEL_NONE) {
         notes = do_eel(fc, s, c, notes, sc, &made);
         if (c->eel_op == EA_EEL_NEW_GROUP)
             ret = iv_range(0, V_MAX);
@@ -515,8 +633,7 @@ void apply_call(struct fctx *fc, const struct ea_node *node, size_t idx,
     } else if (!c->callee_name && !c->callee) {
         size_t n = 0;
         for (size_t i = 0; i < c->ntargets; i++)
-            if (arity_ok(c->targets[i], c) &&
-                callee_summary(fc, c->targets[i]))
+            if (arity_ok(c->targets[i], c) && callee_summary(fc, c->targets[i]))
                 n++;
         if (n == 0) {
             unknown_pointer_call(fc, s, c, notes, sc);
@@ -530,13 +647,13 @@ void apply_call(struct fctx *fc, const struct ea_node *node, size_t idx,
             return;
         }
     } else if (!c->callee) {
-        plain_call(fc, s, c, &notes, sc, &made, &ret);
+        plain_call(fc, s, c, &notes, sc, &made, &ret, &alias);
     }
-    /* A defined callee still being analysed (recursion): borrowed. */
+    check_overwrite(fc, node, idx, s, made, notes);
     if (made >= 0)
         st_state(fc, s)[made] = ST_LIVE;
     if (sc->ncalls < 32)
         sc->calls[sc->ncalls++] =
-            (struct callres){c, ret, made >= 0 ? made : -1};
+            (struct callres){c, ret, made >= 0 ? made : alias};
     k(fc, node, idx + 1, s, notes, sc);
 }

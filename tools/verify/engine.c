@@ -11,9 +11,12 @@
 
 #include "engine.h"
 
+/* States kept per function: at most STATE_BUDGET, and at most about
+ * STATE_BYTES of them (states of functions with many variables are big). */
 #define STATE_BUDGET 200000
+#define STATE_BYTES (48u << 20)
 
-/* ---- Variables and slots -------------------------------------------------- */
+/* ---- Variables and slots -------------------------------------------- */
 
 int var_index(const struct fctx *fc, const struct ea_var *v)
 {
@@ -105,7 +108,7 @@ int resolve_slot(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
 }
 
 /* "'p' (from 'malloc' at f.c:3)" or, unnamed, "from 'malloc' at ...". */
-static const char *slot_what(struct fctx *fc, unsigned char *s, int slot)
+const char *slot_what(struct fctx *fc, unsigned char *s, int slot)
 {
     const char *n = slot_name(fc, s, slot);
     if (n == fc->slots[slot].desc)
@@ -122,10 +125,10 @@ const char *slot_name(struct fctx *fc, unsigned char *s, int slot)
     return fc->slots[slot].desc;
 }
 
-/* ---- Values and conditions ------------------------------------------------- */
+/* ---- Values and conditions ------------------------------------------ */
 
-struct ival value_of(struct fctx *fc, unsigned char *s,
-                     const struct ea_expr *e, const struct scratch *sc)
+struct ival value_of(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
+                     const struct scratch *sc)
 {
     e = ea_expr_strip(e);
     if (!e)
@@ -161,9 +164,10 @@ struct ival value_of(struct fctx *fc, unsigned char *s,
             return iv_range(0, 1);
         return iv_top();
     case EA_E_BINOP:
-        if (e->op && (strchr("<>", e->op[0]) || !strcmp(e->op, "==") ||
-                      !strcmp(e->op, "!=") || !strcmp(e->op, "&&") ||
-                      !strcmp(e->op, "||")) &&
+        if (e->op &&
+            (strchr("<>", e->op[0]) || !strcmp(e->op, "==") ||
+             !strcmp(e->op, "!=") || !strcmp(e->op, "&&") ||
+             !strcmp(e->op, "||")) &&
             strcmp(e->op, "<<") && strcmp(e->op, ">>"))
             return iv_range(0, 1);
         return iv_top();
@@ -204,9 +208,8 @@ int fact_var(struct fctx *fc, const struct ea_expr *e)
 
 static int is_cmp(const char *op)
 {
-    return op && (!strcmp(op, "==") || !strcmp(op, "!=") ||
-                  !strcmp(op, "<") || !strcmp(op, "<=") ||
-                  !strcmp(op, ">") || !strcmp(op, ">="));
+    return op && (!strcmp(op, "==") || !strcmp(op, "!=") || !strcmp(op, "<") ||
+                  !strcmp(op, "<=") || !strcmp(op, ">") || !strcmp(op, ">="));
 }
 
 static const char *flip(const char *op)
@@ -222,8 +225,8 @@ static const char *flip(const char *op)
     return op;
 }
 
-int refine_var(struct fctx *fc, unsigned char *s, int v,
-                      const char *op, long long c, int truth)
+int refine_var(struct fctx *fc, unsigned char *s, int v, const char *op,
+               long long c, int truth)
 {
     struct ival *iv = &st_facts(fc, s)[fc->fact_of[v]];
     if (!iv_refine(iv, op, c, truth))
@@ -264,7 +267,7 @@ static int cond_refine(struct fctx *fc, unsigned char *s,
     return iv_may(&x, "!=", &zero, truth);
 }
 
-/* ---- Findings ---------------------------------------------------------- */
+/* ---- Findings ------------------------------------------------------- */
 
 void finding(struct fctx *fc, enum vrule rule, struct ea_loc loc,
              const struct pnote *notes, const char *msg)
@@ -273,12 +276,11 @@ void finding(struct fctx *fc, enum vrule rule, struct ea_loc loc,
     struct vnote *a = pnote_array(notes, &n);
     /* Very long paths: keep the last notes, which lead to the finding. */
     size_t skip = n > 40 ? n - 40 : 0;
-    vreport_add(fc->v->report, rule, loc, fc->f->name, msg, a + skip,
-                n - skip);
+    vreport_add(fc->v->report, rule, loc, fc->f->name, msg, a + skip, n - skip);
     free(a);
 }
 
-/* ---- Actions ------------------------------------------------------------- */
+/* ---- Actions -------------------------------------------------------- */
 
 static void escape(struct fctx *fc, unsigned char *s, int slot,
                    const struct ea_expr *into, struct ea_loc loc)
@@ -300,8 +302,9 @@ static void escape(struct fctx *fc, unsigned char *s, int slot,
         fc->said[fc->nsaid].col = loc.col;
         fc->said[fc->nsaid++].slot = slot;
     }
-    vverbose(fc->v, "%s:%u: in '%s': %s %s escapes into '%s' (stored in a "
-                    "longer-lived place); not tracked further",
+    vverbose(fc->v,
+             "%s:%u: in '%s': %s %s escapes into '%s' (stored in a "
+             "longer-lived place); not tracked further",
              vloc_file(&loc), loc.line, fc->f->name,
              sl->type == T_GROUP ? "group" : "resource", slot_what(fc, s, slot),
              into && into->text ? into->text : "?");
@@ -345,126 +348,7 @@ static void do_return(struct fctx *fc, unsigned char *s,
     sc->ret_slot = resolve_slot(fc, s, a->rhs, sc);
 }
 
-/* ---- Exits --------------------------------------------------------------- */
-
-static void outcome_notes(struct voutcome *o, const struct pnote *notes)
-{
-    size_t n;
-    struct vnote *a = pnote_array(notes, &n);
-    size_t skip = n > VOUT_NOTES ? n - VOUT_NOTES : 0;
-    o->nnotes = n - skip;
-    o->notes = xcalloc(o->nnotes, sizeof(*o->notes));
-    for (size_t i = 0; i < o->nnotes; i++) {
-        o->notes[i].loc = a[skip + i].loc;
-        o->notes[i].msg = xstrdup(a[skip + i].msg);
-    }
-    free(a);
-}
-
-static void add_outcome(struct fctx *fc, unsigned char *s,
-                        const struct scratch *sc, struct ea_loc loc,
-                        const struct pnote *notes)
-{
-    struct vsummary *sum = fc->sum;
-    size_t np = 2 * fc->f->nparams;
-    struct voutcome o = {0};
-    o.st = xmalloc(np ? np : 1);
-    o.first = xmalloc(np ? np : 1);
-    memcpy(o.st, st_state(fc, s), np);
-    memcpy(o.first, st_first(fc, s), np);
-    struct ival rv = sc->has_ret ? sc->retv : iv_top();
-    o.ret_lo = rv.lo;
-    o.ret_hi = rv.hi;
-    o.ret_new = -2;
-    int rs = sc->has_ret ? sc->ret_slot : -1;
-    if (rs >= 0 && fc->slots[rs].origin == O_SITE &&
-        st_state(fc, s)[rs] == ST_LIVE)
-        o.ret_new = fc->slots[rs].pair;
-    o.exit = loc;
-    for (size_t i = 0; i < sum->cur.nouts; i++) {
-        struct voutcome *p = &sum->cur.outs[i];
-        if (p->ret_lo == o.ret_lo && p->ret_hi == o.ret_hi &&
-            p->ret_new == o.ret_new && !memcmp(p->st, o.st, np) &&
-            !memcmp(p->first, o.first, np)) {
-            free(o.st);
-            free(o.first);
-            return;
-        }
-    }
-    if (sum->cur.nouts == sum->cur.capouts) {
-        sum->cur.capouts = sum->cur.capouts ? 2 * sum->cur.capouts : 8;
-        sum->cur.outs = xrealloc(sum->cur.outs, sum->cur.capouts * sizeof(*sum->cur.outs));
-    }
-    outcome_notes(&o, notes);
-    sum->cur.outs[sum->cur.nouts++] = o;
-}
-
-static void add_exit(struct fctx *fc, int param, struct ea_loc loc,
-                     const struct pnote *notes)
-{
-    struct vctx *v = fc->v;
-    for (size_t i = 0; i < v->nexits; i++)
-        if (v->exits[i].f == fc->f && v->exits[i].param == param &&
-            v->exits[i].loc.line == loc.line && v->exits[i].loc.col == loc.col)
-            return;
-    if (v->nexits == v->capexits) {
-        v->capexits = v->capexits ? 2 * v->capexits : 16;
-        v->exits = xrealloc(v->exits, v->capexits * sizeof(*v->exits));
-    }
-    struct vexit *e = &v->exits[v->nexits++];
-    e->f = fc->f;
-    e->param = param;
-    e->loc = loc;
-    struct vnote *a = pnote_array(notes, &e->nnotes);
-    e->notes = xcalloc(e->nnotes, sizeof(*e->notes));
-    for (size_t i = 0; i < e->nnotes; i++) {
-        e->notes[i].loc = a[i].loc;
-        e->notes[i].msg = xstrdup(a[i].msg);
-    }
-    free(a);
-}
-
-static void do_exit(struct fctx *fc, const struct ea_node *from,
-                    unsigned char *s, const struct pnote *notes,
-                    const struct scratch *sc)
-{
-    struct ea_loc loc = fc->f->end_loc;
-    if (from->kind == EA_N_RETURN && sc->has_ret)
-        loc = sc->retloc;
-    unsigned char *st = st_state(fc, s);
-    const char *fn = fc->f->name;
-    const char *role = fc->is_cb ? "callback" : "function";
-    for (int i = 0; i < fc->nslots; i++) {
-        if (st[i] != ST_LIVE || (sc->has_ret && sc->ret_slot == i))
-            continue;
-        const struct slot *sl = &fc->slots[i];
-        if (sl->origin == O_SITE) {
-            int grp = sl->pair == -1;
-            const char *m = arena_printf(
-                &fc->arena,
-                grp ? "group %s leaked: %s '%s' returns without "
-                      "registering or deleting it"
-                    : "resource %s leaked: %s '%s' returns without "
-                      "releasing or handing it on",
-                slot_what(fc, s, i), role, fn);
-            finding(fc, grp ? R_GROUP_LEAK : R_RESOURCE_LEAK, loc, notes, m);
-        } else if (sl->origin == O_PARAM && fc->is_cb && sl->param == 0 &&
-                   sl->type == T_GROUP) {
-            const char *m = arena_printf(
-                &fc->arena,
-                "group '%s' leaked: callback '%s' returns without "
-                "registering or deleting it",
-                fc->f->params[0]->name, fn);
-            finding(fc, R_GROUP_LEAK, loc, notes, m);
-        } else if (sl->origin == O_PARAM && fc->is_cb &&
-                   (sl->param == 1 || sl->param == 2)) {
-            add_exit(fc, sl->param, loc, notes);
-        }
-    }
-    add_outcome(fc, s, sc, loc, notes);
-}
-
-/* ---- The walk ------------------------------------------------------------ */
+/* ---- The walk ------------------------------------------------------- */
 
 static const char *edge_note(struct fctx *fc, const struct ea_node *n,
                              const struct ea_edge *e)
@@ -478,11 +362,11 @@ static const char *edge_note(struct fctx *fc, const struct ea_node *n,
         return arena_printf(&fc->arena, "following 'true' branch (when '%s')",
                             c);
     case EA_EDGE_FALSE:
-        return arena_printf(&fc->arena,
-                            "following 'false' branch (when '%s')", c);
+        return arena_printf(&fc->arena, "following 'false' branch (when '%s')",
+                            c);
     case EA_EDGE_CASE:
-        return arena_printf(&fc->arena, "taking case %lld of '%s'",
-                            e->case_lo, c);
+        return arena_printf(&fc->arena, "taking case %lld of '%s'", e->case_lo,
+                            c);
     case EA_EDGE_DEFAULT:
         return arena_printf(&fc->arena, "taking the default of '%s'", c);
     default:
@@ -544,7 +428,7 @@ static void run_actions(struct fctx *fc, const struct ea_node *n, size_t i,
     successors(fc, n, s, notes, sc);
 }
 
-/* ---- Setting up one function -------------------------------------------- */
+/* ---- Setting up one function ---------------------------------------- */
 
 static void collect_cond_vars(struct fctx *fc, const struct ea_expr *e)
 {
@@ -570,6 +454,17 @@ static void setup(struct fctx *fc)
     for (size_t i = 0; i < f->nlocals; i++)
         fc->vars[f->nparams + i] = f->locals[i];
     fc->fact_of = xmalloc((size_t)fc->nvars * sizeof(int));
+    fc->assigned = xcalloc(f->nparams, 1);
+    for (size_t i = 0; i < f->cfg.nnodes; i++) {
+        const struct ea_node *n = f->cfg.nodes[i];
+        for (size_t a = 0; a < n->nactions; a++) {
+            const struct ea_expr *l = ea_expr_strip(n->actions[a].lhs);
+            if (n->actions[a].kind == EA_ACT_ASSIGN && l &&
+                l->kind == EA_E_VAR && l->var && l->var->kind == EA_VAR_PARAM &&
+                l->var->index >= 0 && (size_t)l->var->index < f->nparams)
+                fc->assigned[l->var->index] = 1;
+        }
+    }
     for (int i = 0; i < fc->nvars; i++)
         fc->fact_of[i] = -1;
     for (size_t i = 0; i < f->cfg.nnodes; i++)
@@ -577,9 +472,76 @@ static void setup(struct fctx *fc)
     for (size_t i = 0; i < f->nparams; i++) {
         const struct ea_var *p = f->params[i];
         add_slot(fc, (struct slot){O_PARAM, type_of_var(p), (int)i, -2, NULL,
-                                   xasprintf("parameter '%s'", p->name)});
+                                   xasprintf("parameter '%s'", p->name), 0});
         add_slot(fc, (struct slot){O_GFIELD, T_GROUP, (int)i, -1, NULL,
-                                   xasprintf("the group in '%s'", p->name)});
+                                   xasprintf("the group in '%s'", p->name), 0});
+    }
+}
+
+/* How a call's value is used in an expression tree: 2 if inside an
+ * expression the core does not model (its text holds the call's), 1 if
+ * as a modelled operand, 0 if not at all. */
+int use_in(const struct ea_expr *e, const struct ea_call *c)
+{
+    if (!e)
+        return 0;
+    if (e->kind == EA_E_UNKNOWN && e->text && strstr(e->text, c->text))
+        return 2;
+    if (e->kind == EA_E_CALL && e->call == c)
+        return 1;
+    int u = 0;
+    if (e->kind == EA_E_CALL && e->call)
+        for (size_t i = 0; i < e->call->nargs && u < 2; i++) {
+            int k = use_in(e->call->args[i], c);
+            u = k > u ? k : u;
+        }
+    const struct ea_expr *kids[3] = {e->lhs, e->rhs, e->third};
+    for (int i = 0; i < 3 && u < 2; i++) {
+        int k = use_in(kids[i], c);
+        u = k > u ? k : u;
+    }
+    return u;
+}
+
+int node_use(const struct ea_node *n, const struct ea_call *c)
+{
+    int u = use_in(n->cond, c);
+    for (size_t a = 0; a < n->nactions && u < 2; a++) {
+        const struct ea_action *act = &n->actions[a];
+        int k = use_in(act->lhs, c);
+        u = k > u ? k : u;
+        k = use_in(act->rhs, c);
+        u = k > u ? k : u;
+        for (size_t i = 0; act->call && i < act->call->nargs && u < 2; i++) {
+            k = use_in(act->call->args[i], c);
+            u = k > u ? k : u;
+        }
+    }
+    return u;
+}
+
+/* A made value is opaque when its use is in an unmodelled expression, or
+ * when no modelled expression uses it at all (a statement the core keeps
+ * only as a call).  Looks at the call's node and the few after it: `?:`
+ * and `return f(x)` split a statement over several nodes. */
+int call_value_use(const struct ea_call *c)
+{
+    const struct ea_node *n = c->node;
+    int u = 0;
+    for (int hop = 0; n && hop < 4 && u < 2; hop++) {
+        int k = node_use(n, c);
+        u = k > u ? k : u;
+        n = n->nsucc == 1 ? n->succ[0].to : NULL;
+    }
+    return u;
+}
+
+static void mark_opaque(struct fctx *fc)
+{
+    for (int i = 2 * (int)fc->f->nparams; i < fc->nslots; i++) {
+        const struct ea_call *c = fc->slots[i].call;
+        if (c && c->text && c->node)
+            fc->slots[i].opaque = call_value_use(c) != 1;
     }
 }
 
@@ -604,33 +566,6 @@ static unsigned char *entry_state(struct fctx *fc)
 }
 
 /* Drops what a failed (over-budget) run added to the shared results. */
-static void rollback(struct fctx *fc, size_t nfind, size_t nexit,
-                     size_t nhand)
-{
-    struct vctx *v = fc->v;
-    struct vreport tail = *v->report;
-    tail.items += nfind;
-    tail.n -= nfind;
-    tail.cap = tail.n;
-    for (size_t i = 0; i < tail.n; i++) {
-        for (size_t j = 0; j < tail.items[i].nnotes; j++)
-            free((char *)tail.items[i].notes[j].msg);
-        free(tail.items[i].notes);
-        free((char *)tail.items[i].msg);
-    }
-    v->report->n = nfind;
-    for (size_t i = nexit; i < v->nexits; i++) {
-        for (size_t j = 0; j < v->exits[i].nnotes; j++)
-            free((char *)v->exits[i].notes[j].msg);
-        free(v->exits[i].notes);
-    }
-    v->nexits = nexit;
-    fc->sum->cur.nhands = nhand;
-    for (size_t i = 0; i < fc->sum->cur.nouts; i++)
-        voutcome_free(&fc->sum->cur.outs[i]);
-    fc->sum->cur.nouts = 0;
-}
-
 static int walk(struct fctx *fc)
 {
     const struct ea_cfg *g = &fc->f->cfg;
@@ -666,16 +601,20 @@ void verify_function(struct vctx *ctx, struct ea_function *f)
      * state layout is fixed for the whole walk. */
     for (size_t i = 0; i < f->ncalls; i++)
         slot_for_call_prepare(&fc, f->calls[i]);
+    mark_opaque(&fc);
     layout(&fc);
+    if (STATE_BYTES / (fc.ssize + 64) < fc.budget)
+        fc.budget = STATE_BYTES / (fc.ssize + 64);
     size_t nfind = ctx->report->n, nexit = ctx->nexits;
     size_t nhand = fc.sum->cur.nhands;
     if (!walk(&fc)) {
         rollback(&fc, nfind, nexit, nhand);
         st_reset(&fc);
         ctx->fallbacks++;
-        vverbose(ctx, "%s: more than %d states; walking again without "
-                      "integer facts",
-                 f->name, STATE_BUDGET);
+        vverbose(ctx,
+                 "%s: more than %zu states; walking again without "
+                 "integer facts",
+                 f->name, fc.budget);
         fc.use_facts = 0;
         if (!walk(&fc)) {
             fprintf(stderr,
@@ -690,5 +629,7 @@ void verify_function(struct vctx *ctx, struct ea_function *f)
     free(fc.slots);
     free(fc.vars);
     free(fc.fact_of);
+    free(fc.assigned);
+    free(fc.pending);
     fc.sum->state = 2;
 }

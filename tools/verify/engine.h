@@ -33,10 +33,13 @@ enum slot_type { T_GROUP, T_PTR, T_INT };
 struct slot {
     enum slot_origin origin;
     enum slot_type type;
-    int param;      /* O_PARAM / O_GFIELD: parameter index */
-    int pair;       /* O_SITE resources: pair index; -1 group, -2 unknown */
+    int param; /* O_PARAM / O_GFIELD: parameter index */
+    int pair;  /* O_SITE resources: pair index; -1 group, -2 unknown */
     const struct ea_call *call; /* O_SITE */
-    const char *desc; /* "malloc at f.c:12", "parameter 'gid'" */
+    const char *desc;           /* "malloc at f.c:12", "parameter 'gid'" */
+    int opaque; /* the call sits inside an expression the core does not
+                   model (compound literal, initialiser list...): when no
+                   variable holds its value, its fate is unknown */
 };
 
 /* Path notes: a persistent list, newest first, sharing prefixes. */
@@ -77,7 +80,8 @@ struct fctx {
     int nslots, capslots;
     const struct ea_var **vars; /* params, then locals */
     int nvars;
-    int *fact_of; /* var index -> fact index or -1 */
+    int *fact_of;            /* var index -> fact index or -1 */
+    unsigned char *assigned; /* param index -> assigned somewhere */
     int nfacts;
     int use_facts;
     size_t ssize, off_first, off_bind, off_facts;
@@ -87,6 +91,15 @@ struct fctx {
     struct arena arena;
     size_t budget;
     int overflow;
+    /* hand-offs of made values to callbacks, confirmed at an exit where
+     * the value is still only handed (not also returned or stored) */
+    struct pending {
+        int slot;
+        struct ea_function *to;
+        int to_param;
+        struct ea_loc loc;
+    } * pending;
+    size_t npending, cappending;
     /* escapes already reported in verbose mode */
     struct {
         unsigned line, col;
@@ -160,14 +173,25 @@ struct vnote *pnote_array(const struct pnote *p, size_t *n);
 int var_index(const struct fctx *fc, const struct ea_var *v);
 int resolve_slot(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
                  const struct scratch *sc);
-struct ival value_of(struct fctx *fc, unsigned char *s,
-                     const struct ea_expr *e, const struct scratch *sc);
+struct ival value_of(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
+                     const struct scratch *sc);
 const char *slot_name(struct fctx *fc, unsigned char *s, int slot);
 /* The variable (with a range) an expression reads or assigns, or -1. */
 int fact_var(struct fctx *fc, const struct ea_expr *e);
 /* Narrows variable v to `v op c` == truth; 0 if that cannot hold. */
 int refine_var(struct fctx *fc, unsigned char *s, int v, const char *op,
                long long c, int truth);
+/* How the value of call c is used nearby: 0 not at all, 1 as a modelled
+ * operand, 2 inside an expression the core does not model. */
+int call_value_use(const struct ea_call *c);
+/* The same for one expression tree. */
+int use_in(const struct ea_expr *e, const struct ea_call *c);
+const char *slot_what(struct fctx *fc, unsigned char *s, int slot);
+/* exits.c: a path leaves the function from node `from`. */
+void do_exit(struct fctx *fc, const struct ea_node *from, unsigned char *s,
+             const struct pnote *notes, const struct scratch *sc);
+/* exits.c: undoes what an over-budget walk added to shared results. */
+void rollback(struct fctx *fc, size_t nfind, size_t nexit, size_t nhand);
 void finding(struct fctx *fc, enum vrule rule, struct ea_loc loc,
              const struct pnote *notes, const char *msg);
 int slot_for_call(struct fctx *fc, const struct ea_call *call);
@@ -177,8 +201,8 @@ typedef void (*cont_fn)(struct fctx *fc, const struct ea_node *node,
                         size_t next, unsigned char *s,
                         const struct pnote *notes, struct scratch *sc);
 void apply_call(struct fctx *fc, const struct ea_node *node, size_t idx,
-                unsigned char *s, const struct pnote *notes,
-                struct scratch *sc, cont_fn k);
+                unsigned char *s, const struct pnote *notes, struct scratch *sc,
+                cont_fn k);
 void record_hand(struct fctx *fc, int from_slot, struct ea_function *to,
                  int to_param, struct ea_loc loc, const char *origin);
 int fd_like(const struct fctx *fc, int slot);

@@ -78,7 +78,9 @@ static int run(struct vconfig *cfg, const struct ea_input *in)
     struct vctx ctx = {.prog = prog, .cfg = cfg, .report = &report};
     verify_program(&ctx);
     vreport_sort(&report);
-    vdiag_print(&report, stdout);
+    /* With SARIF on standard output, the text goes to standard error. */
+    int sarif_stdout = cfg->sarif_path && strcmp(cfg->sarif_path, "-") == 0;
+    vdiag_print(&report, sarif_stdout ? stderr : stdout);
     fflush(stdout);
     int rc = report.n ? 1 : 0;
     if (cfg->sarif_path && vsarif_write(&report, cfg->sarif_path) != 0)

@@ -12,16 +12,31 @@
 
 #include "engine.h"
 
+/* Prints a verbose line once: the same message from another path or
+ * another round is dropped. */
 void vverbose(const struct vctx *ctx, const char *fmt, ...)
 {
+    static uint64_t *seen;
+    static size_t nseen, capseen;
     if (!ctx->cfg->verbose)
         return;
+    char buf[2048];
     va_list ap;
     va_start(ap, fmt);
-    fputs("eelverify: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = buf; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    for (size_t i = 0; i < nseen; i++)
+        if (seen[i] == h)
+            return;
+    if (nseen == capseen) {
+        capseen = capseen ? 2 * capseen : 64;
+        seen = xrealloc(seen, capseen * sizeof(*seen));
+    }
+    seen[nseen++] = h;
+    fprintf(stderr, "eelverify: %s\n", buf);
 }
 
 static void mark_callbacks(struct vctx *ctx)
@@ -76,12 +91,15 @@ static void sumdata_free(struct vsumdata *d)
     memset(d, 0, sizeof(*d));
 }
 
-static int same_outcome(const struct voutcome *a, const struct voutcome *b,
-                        size_t np)
+/* npar: the function's parameter count (2 * npar slots). */
+int voutcome_same(const struct voutcome *a, const struct voutcome *b,
+                  size_t npar)
 {
+    size_t np = 2 * npar;
     return a->ret_lo == b->ret_lo && a->ret_hi == b->ret_hi &&
            a->ret_new == b->ret_new && !memcmp(a->st, b->st, np) &&
-           !memcmp(a->first, b->first, np);
+           !memcmp(a->first, b->first, np) &&
+           !memcmp(a->prange, b->prange, 4 * npar * sizeof(long long));
 }
 
 /* Did a summary change from the previous round?  Outcomes only grow
@@ -93,7 +111,7 @@ static int sum_changed(const struct vsummary *s, size_t np)
     for (size_t i = 0; i < s->cur.nouts; i++) {
         size_t j = 0;
         while (j < s->prev.nouts &&
-               !same_outcome(&s->cur.outs[i], &s->prev.outs[j], np))
+               !voutcome_same(&s->cur.outs[i], &s->prev.outs[j], np / 2))
             j++;
         if (j == s->prev.nouts)
             return 1;
@@ -139,22 +157,24 @@ void verify_program(struct vctx *ctx)
         if (!changed)
             break;
         if (ctx->rounds == MAX_ROUNDS) {
-            fprintf(stderr, "eelverify: warning: summaries of recursive "
-                            "functions did not settle in %d rounds; "
-                            "results may be incomplete\n",
+            fprintf(stderr,
+                    "eelverify: warning: summaries of recursive "
+                    "functions did not settle in %d rounds; "
+                    "results may be incomplete\n",
                     MAX_ROUNDS);
             break;
         }
         clear_round(ctx);
     }
     verify_ownership(ctx);
-    vverbose(ctx, "%zu functions, %d round%s, %zu states explored, %zu "
-                  "re-walked without integer facts",
+    vverbose(ctx,
+             "%zu functions, %d round%s, %zu states explored, %zu "
+             "re-walked without integer facts",
              n, ctx->rounds, ctx->rounds == 1 ? "" : "s", ctx->states_total,
              ctx->fallbacks);
 }
 
-/* ---- Ownership along callback chains ------------------------------------- */
+/* ---- Ownership along callback chains -------------------------------- */
 
 struct owner {
     const char *origin; /* what was handed, for the message */
@@ -222,6 +242,7 @@ void voutcome_free(struct voutcome *o)
 {
     free(o->st);
     free(o->first);
+    free(o->prange);
     for (size_t i = 0; i < o->nnotes; i++)
         free((char *)o->notes[i].msg);
     free(o->notes);

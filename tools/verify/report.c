@@ -58,8 +58,7 @@ static int same_loc(const struct ea_loc *a, const struct ea_loc *b)
     return strcmp(a->file, b->file) == 0;
 }
 
-static void copy_notes(struct vfinding *f, const struct vnote *notes,
-                       size_t n)
+static void copy_notes(struct vfinding *f, const struct vnote *notes, size_t n)
 {
     f->notes = xcalloc(n, sizeof(*f->notes));
     f->nnotes = n;
@@ -147,9 +146,15 @@ static void print_loc(FILE *out, const struct ea_loc *l)
 
 void vdiag_print(const struct vreport *r, FILE *out)
 {
+    const struct vfinding *last = NULL;
     for (size_t i = 0; i < r->n; i++) {
         const struct vfinding *f = &r->items[i];
-        if (f->function) {
+        /* As gcc: the function is named when it changes. */
+        int same = last && last->function && f->function &&
+                   !strcmp(last->function, f->function) &&
+                   !strcmp(vloc_file(&last->loc), vloc_file(&f->loc));
+        last = f;
+        if (f->function && !same) {
             fprintf(out, "%s: In function '%s':\n", vloc_file(&f->loc),
                     f->function);
         }

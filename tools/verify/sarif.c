@@ -92,8 +92,9 @@ static void result_json(FILE *o, const struct vfinding *f)
 {
     fputs("{\"ruleId\":", o);
     json_str(o, vrule_id(f->rule));
-    fprintf(o, ",\"ruleIndex\":%d,\"level\":\"warning\",\"message\":"
-               "{\"text\":",
+    fprintf(o,
+            ",\"ruleIndex\":%d,\"level\":\"warning\",\"message\":"
+            "{\"text\":",
             (int)f->rule);
     json_str(o, f->msg);
     fputs("},\"locations\":[", o);

@@ -9,7 +9,7 @@
 
 #include "engine.h"
 
-/* ---- Arena --------------------------------------------------------------- */
+/* ---- Arena ---------------------------------------------------------- */
 
 struct arena_blk {
     struct arena_blk *next;
@@ -56,7 +56,7 @@ const char *arena_printf(struct arena *a, const char *fmt, ...)
     return s;
 }
 
-/* ---- States and the visited set ------------------------------------------ */
+/* ---- States and the visited set ------------------------------------- */
 
 unsigned char *st_new(struct fctx *fc)
 {
@@ -184,7 +184,7 @@ void st_reset(struct fctx *fc)
     fc->overflow = 0;
 }
 
-/* ---- Integer ranges -------------------------------------------------------- */
+/* ---- Integer ranges ------------------------------------------------- */
 
 struct ival iv_top(void)
 {
@@ -229,9 +229,8 @@ static void iv_norm(struct ival *v)
 
 static const char *negate(const char *op)
 {
-    static const char *const t[][2] = {{"==", "!="}, {"!=", "=="},
-                                       {"<", ">="},  {">=", "<"},
-                                       {">", "<="},  {"<=", ">"}};
+    static const char *const t[][2] = {{"==", "!="}, {"!=", "=="}, {"<", ">="},
+                                       {">=", "<"},  {">", "<="},  {"<=", ">"}};
     for (size_t i = 0; i < 6; i++)
         if (strcmp(op, t[i][0]) == 0)
             return t[i][1];
@@ -294,7 +293,7 @@ int iv_may(const struct ival *a, const char *op, const struct ival *b,
     return iv_refine(&t, op, b->lo, truth);
 }
 
-/* ---- Path notes ------------------------------------------------------------ */
+/* ---- Path notes ----------------------------------------------------- */
 
 const struct pnote *pnote_add(struct fctx *fc, const struct pnote *prev,
                               struct ea_loc loc, const char *msg)

@@ -2,7 +2,8 @@
  * suppress.c - per-line suppression comments.  A finding is dropped when
  * its line carries `eelverify: ignore` (all rules), `eelverify: ignore
  * eel-rule[,eel-rule]`, `NOLINT` (all rules) or `NOLINT(eel-rule,...)`
- * (also `eel-*`).  Source files are read once and cached.
+ * (also `eel-*`).  Source files are read once and cached (also for
+ * vsource_line).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,14 @@ static int line_suppresses(const char *line, const char *id)
             return 1;
     }
     return 0;
+}
+
+const char *vsource_line(const char *file, unsigned line)
+{
+    if (!file || line == 0)
+        return NULL;
+    struct srcfile *s = load(file);
+    return line <= s->nlines ? s->lines[line - 1] : NULL;
 }
 
 int vsuppressed(const char *file, unsigned line, enum vrule rule)

@@ -68,12 +68,12 @@ const char *vloc_file(const struct ea_loc *l)
 
 /* Built-in pairs: the C library's allocators and descriptors. */
 static const struct vpair builtin_pairs[] = {
-    {"malloc", "free", VK_MEM, 0},    {"calloc", "free", VK_MEM, 0},
-    {"strdup", "free", VK_MEM, 0},    {"strndup", "free", VK_MEM, 0},
-    {"open", "close", VK_FD, 1},      {"openat", "close", VK_FD, 1},
-    {"socket", "close", VK_FD, 1},    {"accept", "close", VK_FD, 1},
-    {"accept4", "close", VK_FD, 1},   {"dup", "close", VK_FD, 1},
-    {"fopen", "fclose", VK_FILE, 0},  {"fdopen", "fclose", VK_FILE, 0},
+    {"malloc", "free", VK_MEM, 0},       {"calloc", "free", VK_MEM, 0},
+    {"strdup", "free", VK_MEM, 0},       {"strndup", "free", VK_MEM, 0},
+    {"open", "close", VK_FD, 1},         {"openat", "close", VK_FD, 1},
+    {"socket", "close", VK_FD, 1},       {"accept", "close", VK_FD, 1},
+    {"accept4", "close", VK_FD, 1},      {"dup", "close", VK_FD, 1},
+    {"fopen", "fclose", VK_FILE, 0},     {"fdopen", "fclose", VK_FILE, 0},
     {"opendir", "closedir", VK_USER, 0},
 };
 
@@ -84,8 +84,8 @@ static void add_pair(struct vconfig *c, const char *acq, const char *rel,
         c->cappairs = c->cappairs ? 2 * c->cappairs : 16;
         c->pairs = xrealloc(c->pairs, c->cappairs * sizeof(*c->pairs));
     }
-    c->pairs[c->npairs++] = (struct vpair){xstrdup(acq), xstrdup(rel), kind,
-                                           neg};
+    c->pairs[c->npairs++] =
+        (struct vpair){xstrdup(acq), xstrdup(rel), kind, neg};
 }
 
 void vconfig_init(struct vconfig *c)

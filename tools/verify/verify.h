@@ -14,7 +14,7 @@
 
 #include "analysis.h"
 
-/* ---- Rules --------------------------------------------------------------- */
+/* ---- Rules ---------------------------------------------------------- */
 
 enum vrule {
     R_GROUP_LEAK,
@@ -31,7 +31,7 @@ const char *vrule_id(enum vrule r);
 const char *vrule_summary(enum vrule r);
 int vrule_by_id(const char *id); /* -1 if none */
 
-/* ---- Findings ---------------------------------------------------------- */
+/* ---- Findings ------------------------------------------------------- */
 
 struct vnote {
     struct ea_loc loc;
@@ -67,7 +67,7 @@ void vdiag_print(const struct vreport *r, FILE *out);
 /* SARIF 2.1.0; returns 0 or -1 (message printed). */
 int vsarif_write(const struct vreport *r, const char *path);
 
-/* ---- Resource pairs and configuration ---------------------------------- */
+/* ---- Resource pairs and configuration ------------------------------- */
 
 enum vres_kind { VK_MEM, VK_FD, VK_FILE, VK_USER };
 
@@ -103,16 +103,18 @@ int vconfig_is_escape(const struct vconfig *c, const char *fn);
 /* Suppression comments: eelverify: ignore, NOLINT, NOLINT(eel-...). */
 int vsuppressed(const char *file, unsigned line, enum vrule rule);
 void vsuppress_free(void);
+/* Line `line` (1-based) of a source file, or NULL. */
+const char *vsource_line(const char *file, unsigned line);
 
-/* ---- Summaries ----------------------------------------------------------- */
+/* ---- Summaries ------------------------------------------------------ */
 
 /* Slot states: what a path did with a group, resource or parameter. */
 enum vst {
-    ST_NONE = 0,  /* not held on this path (never made, or failed) */
-    ST_LIVE,      /* held: must be handed on or released */
-    ST_HANDED,    /* registered / handed to a callback */
-    ST_RELEASED,  /* deleted, freed, closed */
-    ST_ESCAPED    /* stored somewhere longer-lived, returned, unknown */
+    ST_NONE = 0, /* not held on this path (never made, or failed) */
+    ST_LIVE,     /* held: must be handed on or released */
+    ST_HANDED,   /* registered / handed to a callback */
+    ST_RELEASED, /* deleted, freed, closed */
+    ST_ESCAPED   /* stored somewhere longer-lived, returned, unknown */
 };
 /* First thing a path did with a parameter (for checks in the caller). */
 enum vfirst { F_NONE = 0, F_USE, F_RELEASE };
@@ -120,14 +122,16 @@ enum vfirst { F_NONE = 0, F_USE, F_RELEASE };
 /* Per parameter, two slots: the parameter itself and, for pointers, the
  * group stored in one of its fields ("gfield"). */
 struct voutcome {
-    unsigned char *st;    /* 2 * nparams final states */
-    unsigned char *first; /* 2 * nparams first actions */
+    unsigned char *st;        /* 2 * nparams final states */
+    unsigned char *first;     /* 2 * nparams first actions */
     long long ret_lo, ret_hi; /* return value range */
-    int ret_new;          /* returns a new resource: -2 none, -1 group,
-                             else pair index */
-    struct ea_loc exit;   /* return statement (or closing brace) */
-    struct vnote *notes;  /* a path that ends this way (for callers' */
-    size_t nnotes;        /* diagnostics), at most VOUT_NOTES */
+    long long *prange;        /* per parameter: lo, hi, excluded, has_excluded:
+                                 its range on this path (if never assigned) */
+    int ret_new;              /* returns a new resource: -2 none, -1 group,
+                                 else pair index */
+    struct ea_loc exit;       /* return statement (or closing brace) */
+    struct vnote *notes;      /* a path that ends this way (for callers' */
+    size_t nnotes;            /* diagnostics), at most VOUT_NOTES */
 };
 #define VOUT_NOTES 24
 
@@ -161,20 +165,20 @@ struct vhand {
 /* Exit records of callbacks, kept until ownership is known. */
 struct vexit {
     struct ea_function *f;
-    int param;       /* 0 gid, 1 arg, 2 fd */
+    int param; /* 0 gid, 1 arg, 2 fd */
     struct ea_loc loc;
     struct vnote *notes;
     size_t nnotes;
 };
 
-/* ---- The checker --------------------------------------------------------- */
+/* ---- The checker ---------------------------------------------------- */
 
 struct vctx {
     struct ea_program *prog;
     struct vconfig *cfg;
     struct vreport *report;
-    struct vsummary *sums;  /* by function id */
-    unsigned char *is_cb;   /* by function id: registered as a callback */
+    struct vsummary *sums; /* by function id */
+    unsigned char *is_cb;  /* by function id: registered as a callback */
     struct vexit *exits;
     size_t nexits, capexits;
     size_t states_total;
@@ -191,6 +195,8 @@ void verify_function(struct vctx *ctx, struct ea_function *f);
 void verify_ownership(struct vctx *ctx);
 void verify_free(struct vctx *ctx);
 void voutcome_free(struct voutcome *o);
+int voutcome_same(const struct voutcome *a, const struct voutcome *b,
+                  size_t npar);
 
 /* Verbose messages (-v) go to stderr. */
 void vverbose(const struct vctx *ctx, const char *fmt, ...)

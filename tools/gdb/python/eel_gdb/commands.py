@@ -249,3 +249,4 @@ def register():
     EelBacktrace("eel backtrace")
     EelBacktrace("cbt")
     gdb.events.stop.connect(follow.on_stop)
+    gdb.events.exited.connect(follow.on_exit)

@@ -20,26 +20,13 @@ def _u64(v):
 
 
 def _read_hook_args(frame):
-    """The hook's arguments: from debug info, else the x86-64 ABI."""
+    """The hook's arguments (libeel's debug info is checked beforehand)."""
     names = ("id", "gid", "kind", "fd", "cb", "timeout_cb", "arg", "site",
              "cause")
-    try:
-        vals = [frame.read_var(n) for n in names]
-        r = dict(zip(names, (_u64(v) for v in vals)))
-        r["fd"] = int(vals[3])
-        return r
-    except (ValueError, gdb.error):
-        regs = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
-        r = {n: _u64(frame.read_register(g)) for n, g in zip(names, regs)}
-        sp = _u64(frame.read_register("rsp"))
-        mem = gdb.selected_inferior()
-        for i, n in enumerate(("arg", "site", "cause")):
-            raw = bytes(mem.read_memory(sp + 8 * (i + 1), 8))
-            r[n] = int.from_bytes(raw, "little")
-        r["kind"] &= 0xffffffff
-        r["fd"] = int.from_bytes((r["fd"] & 0xffffffff).to_bytes(4, "little"),
-                                 "little", signed=True)
-        return r
+    vals = [frame.read_var(n) for n in names]
+    r = dict(zip(names, (_u64(v) for v in vals)))
+    r["kind"], r["fd"] = int(vals[2]), int(vals[3])
+    return r
 
 
 class HookBreakpoint(gdb.Breakpoint):
@@ -56,6 +43,7 @@ class HookBreakpoint(gdb.Breakpoint):
         self.silent = True
         self.cause, self.thread = cause, thread
         self.stop_on_group = stop_on_group
+        self.loop = inf.loop_address()
         self.known = set(known)
         self.recorded = []
         self.new = []
@@ -63,10 +51,11 @@ class HookBreakpoint(gdb.Breakpoint):
     def stop(self):
         try:
             r = _read_hook_args(gdb.selected_frame())
-        except (gdb.error, gdb.MemoryError):
+        except (ValueError, gdb.error):
             return False
         if self.stop_on_group:
-            if r["gid"] != self.stop_on_group:
+            if r["gid"] != self.stop_on_group or \
+                    inf.quick_loop_address() != self.loop:
                 return False
             fresh = [a for a in (r["cb"], r["timeout_cb"])
                      if a and a not in self.known]
@@ -96,13 +85,36 @@ class CallbackBreakpoint(gdb.Breakpoint):
             older = frame.older()
             if older is None or not inf.in_libeel(older.pc()):
                 return False  # a direct call, not the dispatcher
-            ev, gid = inf.current()
+            if inf.quick_loop_address() != self.owner.loop:
+                return False  # another thread's loop: its ids differ
+            ev, gid = inf.quick_current()
         except gdb.error:
             return False
         if gid not in self.groups:
             return False
         self.owner.hit = (ev, gid)
         return True
+
+
+class ReturnBreakpoint(gdb.Breakpoint):
+    """Where this callback returns into the dispatcher, for this thread.
+
+    Stops cnext there even if libeel has no line info (next would run the
+    whole loop then).  Other threads return to the same address, and the
+    loop still names the callback's event at that point.
+    """
+
+    def __init__(self, pc, event):
+        super().__init__("*0x%x" % pc, internal=True, temporary=True)
+        self.silent = True
+        self.thread = gdb.selected_thread().num
+        self.event = event
+
+    def stop(self):
+        try:
+            return inf.quick_current()[0] == self.event
+        except gdb.error:
+            return False
 
 
 def _location(addr):
@@ -127,6 +139,7 @@ class Follow:
         self.bps = {}
         self.internal = internal
         self.hit = None
+        self.loop = inf.loop_address()
         Follow.active.append(self)
 
     def watch(self, addr, gid):
@@ -211,6 +224,12 @@ def on_stop(event):
         f.delete()
 
 
+def on_exit(event):
+    """The loop that follow breakpoints refer to is gone."""
+    for f in list(Follow.active):
+        f.delete()
+
+
 def _announce(hit):
     ev, gid = hit
     lp = inf.loop()
@@ -236,11 +255,7 @@ def step_line(command):
     cbf = inf.callback_frame(frame)
     ret_bp = None
     if cbf is not None and cbf == frame:
-        # Stop right where the callback returns into the dispatcher, even if
-        # libeel has no line info (next would run the whole loop then).
-        ret_bp = gdb.Breakpoint("*0x%x" % cbf.older().pc(), internal=True,
-                                temporary=True)
-        ret_bp.silent = True
+        ret_bp = ReturnBreakpoint(cbf.older().pc(), cur_ev)
     skip = _skip_libeel() if command == "step" else None
     try:
         with Hooks(cause=cur_ev) as hook:
@@ -249,8 +264,8 @@ def step_line(command):
     finally:
         if ret_bp is not None and ret_bp.is_valid():
             ret_bp.delete()
-        if skip is not None:
-            gdb.execute("skip delete %d" % skip, to_string=True)
+        for n in skip or ():
+            gdb.execute("skip delete %d" % n, to_string=True)
     if not _running():
         _emit(out)
         return
@@ -279,20 +294,33 @@ def _follow(regs):
                      inf.site_text(r["site"]), names))
 
 
-def _skip_libeel():
-    """Keeps `step` out of libeel's own functions; returns the skip id."""
-    gdb.execute("skip -rfunction ^eel_", to_string=True)
+def _skip_numbers():
     listing = gdb.execute("info skip", to_string=True).splitlines()
-    nums = [int(l.split()[0]) for l in listing[1:] if l.split() and
-            l.split()[0].isdigit()]
-    return max(nums)
+    return {int(l.split()[0]) for l in listing[1:]
+            if l.split() and l.split()[0].isdigit()}
+
+
+def _skip_libeel():
+    """Keeps `step` out of libeel's own code; returns the skip ids."""
+    before = _skip_numbers()
+    d = inf.libeel_source_dir()
+    if d:  # libeel's sources (and subfolders): not the program's eel_*
+        gdb.execute("skip -gfile %s/*" % d, to_string=True)
+        gdb.execute("skip -gfile %s/*/*" % d, to_string=True)
+    else:  # no line info in libeel: step does not enter it anyway
+        gdb.execute("skip -rfunction ^eel_", to_string=True)
+    return sorted(_skip_numbers() - before)
 
 
 def run_to_group(gid):
     """Runs until libeel calls any callback for group gid (ccontinue)."""
     lp = inf.require_loop()
     pending = inf.group_events(gid, lp)
-    if not pending:
+    live = any(g["gid"] == gid for g in inf.groups(lp))
+    if not live:
+        gdb.write("[eelgdb: group %d is deleted: its callback chain has "
+                  "ended; continuing]\n" % gid)
+    elif not pending and inf.current()[1] != gid:
         gdb.write("[eelgdb: group %d has nothing pending; it stops only if "
                   "some callback registers for it]\n" % gid)
     f = Follow(internal=True)

@@ -103,8 +103,29 @@ def current():
     return int(lp["current"]), int(lp["current_g"])
 
 
+# For breakpoint stop() methods, called on every hit: no checks (the
+# command that set the breakpoint made them), and only gdb.error raised.
+
+def quick_loop_address():
+    return int(gdb.parse_and_eval("eel__loop"))
+
+
+def quick_current():
+    """(event, group) of the running callback, (0, 0) outside one."""
+    ptr = gdb.parse_and_eval("eel__loop")
+    if int(ptr) == 0 or not int(ptr["in_callback"]):
+        return 0, 0
+    return int(ptr["current"]), int(ptr["current_g"])
+
+
+def loop_address():
+    """This thread's loop address: group ids are only unique per loop."""
+    lp = loop()
+    return 0 if lp is None else int(lp.address)
+
+
 def make_id(gen, slot):
-    return (int(gen) << 32) | int(slot)
+    return (int(gen) << 24) | int(slot)  # EEL__SLOT_BITS in src/loop.h
 
 
 # ---- Code addresses ------------------------------------------------------
@@ -144,17 +165,19 @@ def site_text(site):
                            where)
 
 
-_libeel_dir = []
+_libeel_dir = {}
 
 
-def _libeel_source_dir():
-    if not _libeel_dir:
+def libeel_source_dir():
+    """Where libeel's sources were (per program: `file` may change it)."""
+    key = gdb.current_progspace().filename
+    if key not in _libeel_dir:
         d = None
         sym = gdb.lookup_global_symbol(HOOK)
         if sym is not None and sym.symtab is not None:
             d = os.path.dirname(sym.symtab.fullname())
-        _libeel_dir.append(d)
-    return _libeel_dir[0]
+        _libeel_dir[key] = d
+    return _libeel_dir[key]
 
 
 def in_libeel(pc):
@@ -164,9 +187,8 @@ def in_libeel(pc):
         return True
     sal = gdb.find_pc_line(pc)
     if sal.symtab is not None:
-        d = _libeel_source_dir()
-        return d is not None and \
-            os.path.dirname(sal.symtab.fullname()) == d
+        d = libeel_source_dir()
+        return d is not None and sal.symtab.fullname().startswith(d + "/")
     name = func_name(pc)
     return name in DISPATCH_FUNCS or name.startswith("eel_")
 
