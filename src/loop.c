@@ -95,11 +95,14 @@ static void run_callback(struct eel_loop *l)
      * backtrace" reads the ring), so remembering it costs no copy. */
 #ifndef EEL_NO_HISTORY
     struct eel__fired *f = &l->hist[l->hist_next];
-    l->hist_next = (l->hist_next + 1) % EEL__HISTORY;
 #else /* only to measure what the ring costs (bench/history) */
     struct eel__fired rec, *f = &rec;
 #endif
-    eel__ready_pop(l, f);
+    if (!eel__ready_take(l, f))
+        return; /* cancelled after it was readied */
+#ifndef EEL_NO_HISTORY
+    l->hist_next = (l->hist_next + 1) % EEL__HISTORY;
+#endif
     if (eel__unlikely(l->instr))
         eel__instr_before(l, f);
     l->current = f->id;
@@ -122,7 +125,7 @@ static int turn(struct eel_loop *l, int wait)
         eel__instr_before_wait(l);
     eel__flush_changes(l);
     int timeout = 0;
-    if (wait && !l->ready_head) {
+    if (wait && l->ready_pos == l->ready_len) {
         /* Callbacks may have run for a while since the clock was read:
          * measure the first deadline from the real time, not the cached. */
         if (l->heap_len)
@@ -133,7 +136,7 @@ static int turn(struct eel_loop *l, int wait)
         return -1;
     l->now = eel__clock_ms();
     eel__expire_timers(l);
-    while (l->ready_head && !l->break_req)
+    while (l->ready_pos < l->ready_len && !l->break_req)
         run_callback(l);
     return 0;
 }

@@ -57,7 +57,7 @@ struct eel__event {
     uint8_t kind;    /* enum eel__kind */
     uint8_t state;   /* enum eel__state */
     uint8_t mask;    /* EEL__IN/OUT/ERR this event waits for */
-    uint8_t unused;
+    uint8_t dir;     /* that bit's index: 0 in, 1 out, 2 error */
     int fd;          /* fd, signal number, or -1 */
     uint32_t group;  /* group slot */
     uint32_t heap;   /* position in the timer heap, 0 if not there */
@@ -85,17 +85,16 @@ struct eel__group {
 
 struct eel__fd {
     uint32_t head, tail; /* waiters on this fd, in registration order */
-    uint32_t nin, nout, nerr;
-    uint32_t nready; /* its events in the ready queue */
+    uint32_t n[3];   /* waiters per direction: in, out, error */
+    uint8_t want;   /* EEL__IN/OUT/ERR bits that have a waiter */
     uint8_t kmask;  /* interest the kernel holds (epoll) */
     uint8_t dirty;  /* queued in the change list */
     uint8_t intern; /* libeel's own fd (signal pipe) */
-    uint8_t unused;
 };
 
-struct eel__heap_entry {
+struct eel__heap_entry { /* 16 bytes: four children share a cache line */
     uint64_t deadline;
-    uint64_t seq; /* registration order breaks ties */
+    uint32_t seq; /* registration order breaks ties (compared wrap-safe) */
     uint32_t ev;
 };
 
@@ -136,9 +135,14 @@ struct eel_loop {
 
     struct eel__heap_entry *heap; /* 4-ary min-heap, 1-based */
     uint32_t heap_len, heap_cap;
-    uint64_t timer_seq;
+    uint32_t timer_seq;
 
-    uint32_t ready_head, ready_tail; /* events whose callback is due */
+    /* Events whose callback is due, in order.  A cancelled one stays in
+     * the array and is skipped: its state or generation no longer match. */
+    struct eel__ready {
+        uint32_t e, gen;
+    } *ready;
+    uint32_t ready_pos, ready_len, ready_cap;
 
     uint32_t npending; /* user events pending in the loop */
     uint64_t now;      /* cached monotonic ms */
@@ -212,7 +216,7 @@ int eel__flush_changes(struct eel_loop *l);
 void eel__event_unlink_free(struct eel_loop *l, uint32_t e);
 void eel__event_unlink_io(struct eel_loop *l, uint32_t e);
 void eel__ready_push(struct eel_loop *l, uint32_t e, uint8_t state);
-void eel__ready_pop(struct eel_loop *l, struct eel__fired *f);
+int eel__ready_take(struct eel_loop *l, struct eel__fired *f);
 void eel__events_free(struct eel_loop *l);
 uint32_t eel__event_alloc(struct eel_loop *l, uint32_t group, uint8_t kind,
                           eel_callback cb, eel_callback tcb, void *arg,

@@ -11,14 +11,14 @@
 
 #define ARITY 4
 
-static int before(const struct eel__heap_entry *a,
+static inline int before(const struct eel__heap_entry *a,
                   const struct eel__heap_entry *b)
 {
     return a->deadline < b->deadline ||
-           (a->deadline == b->deadline && a->seq < b->seq);
+           (a->deadline == b->deadline && (int32_t)(a->seq - b->seq) < 0);
 }
 
-static void place(struct eel_loop *l, uint32_t i, struct eel__heap_entry h)
+static inline void place(struct eel_loop *l, uint32_t i, struct eel__heap_entry h)
 {
     l->heap[i] = h;
     l->ev[h.ev].heap = i + 1;

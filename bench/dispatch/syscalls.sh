@@ -9,10 +9,11 @@
 # event and epoll_wait per event is epoll_wait per round.  Targets (issue 2):
 # 1 epoll_wait per round, 1 read + 1 write per event, 0 epoll_ctl.
 #
-# usage: bench/dispatch/syscalls.sh [-b BINARY] [-p PEER[:MODE]]... [N/A ...]
+# usage: bench/dispatch/syscalls.sh [-c] [-b BINARY] [-p PEER[:MODE]]... [N/A ...]
 #   defaults: -p libeel, configurations 1000/1 and 1000/100,
 #   W1=2000 W2=12000 (set W1=, W2= in the environment to change them).
 #   EEL_BACKEND=poll|epoll|io_uring is passed through to libeel.
+#   -c: check the targets and exit 1 if one is missed (the ctest test).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,11 +28,14 @@ die() {
     exit 1
 }
 
-while getopts "b:p:h" opt; do
+check=0
+missed=0
+while getopts "cb:p:h" opt; do
     case $opt in
     b) bin=$OPTARG ;;
     p) peers+=("$OPTARG") ;;
-    h) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    c) check=1 ;;
+    h) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) exit 2 ;;
     esac
 done
@@ -97,6 +101,15 @@ for peer in "${peers[@]}"; do
         printf "  %-28s %10d   (run with W=%d, incl. registering %s reads)\n" \
             "epoll_ctl (whole run)" "$(calls "$tmp/b" epoll_ctl)" "$W2" \
             "${cfg%%/*}"
+        if [ $check = 1 ]; then
+            want_wait=$events # at most one wait per round, one round per event
+            if [ "$ctl" -ne 0 ] || [ "$rd" -ne $events ] || [ "$wr" -ne $events ] ||
+                [ $((ew + ur)) -gt $want_wait ]; then
+                echo "  MISSED: want 0 epoll_ctl, $events reads and writes," \
+                    "at most $want_wait waits"
+                missed=1
+            fi
+        fi
         # Anything else that grows with the number of events.
         awk '$3 != $2 { print }' "$tmp/j" | while read -r s a b; do
             case $s in
@@ -108,3 +121,4 @@ for peer in "${peers[@]}"; do
         done
     done
 done
+exit $missed

@@ -5,9 +5,12 @@
 # with the peers a CI would run next to it on the same sources, gcc
 # -fanalyzer and clang --analyze (each: median of RUNS runs, wall clock),
 # and prints ratios.  Also checks the finding count (2 per injected bug).
-# Usage: run.sh EELVERIFY GEN INCLUDE_DIR [LINES [RUNS [BUGS]]]
+# With GENPROG (bench/statechart's generator), also times eelverify on the
+# statechart benchmark's program of LINES lines (which has no bugs).
+# Usage: run.sh EELVERIFY GEN INCLUDE_DIR [LINES [RUNS [BUGS [GENPROG]]]]
 set -u
 tool=$1 gen=$2 inc=$3 lines=${4:-15000} runs=${5:-5} bugs=${6:-5}
+genprog=${7:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -74,6 +77,16 @@ for peer in "gcc -fanalyzer -c" "clang --analyze"; do
         "$peer" "$t" "$c" "$(echo "$t_eel / $t" | bc -l)" \
         "$(echo "$c_eel / $c" | bc -l)"
 done
+
+if [ -n "$genprog" ]; then
+    "$genprog" "$work/sc" "$lines" >/dev/null || exit 2
+    k=$(cat "$work"/sc/*.c | wc -l)
+    # shellcheck disable=SC2086
+    f=$("$tool" "$work"/sc/*.c -- -I"$inc" 2>/dev/null | grep -c ': warning: ')
+    read -r t c < <(time_cmd "$runs" run_checked "$tool" "$work"/sc/*.c -- -I"$inc")
+    printf 'statechart program (%d lines): wall %.3f s  cpu %.3f s  findings %d (expected 0)\n' \
+        "$k" "$t" "$c" "$f"
+fi
 
 echo "growth (eelverify, median of $runs):"
 for size in 2000 4000 8000 15000 30000; do

@@ -56,6 +56,7 @@ static void queue_kick(void)
     if (!w)
         return;
     queue_remove(w);
+    w->woken = 1;
     eel_cancel(w->queue_ev);
     w->queue_ev = eel_add_timer(w->gid, backend_slot_free_cb, w, 0);
     if (!w->queue_ev)
@@ -75,16 +76,30 @@ void backend_drop(struct conn *c)
     }
 }
 
-/* Every backend is at backend_max_conns: wait for a slot. */
+/* Every backend is at backend_max_conns (or others wait already): wait for
+ * a slot, first come first served.  A request woken for a slot that someone
+ * else took goes back to the front, with what is left of its time. */
 static void queue_wait(struct conn *c)
 {
-    c->queue_ev = eel_add_timer(c->gid, backend_queue_timeout_cb, c,
-                                g_config.timeout_queue_ms);
+    uint64_t now = eel_now();
+    int again = c->queue_deadline != 0;
+    if (!again)
+        c->queue_deadline = now + (uint64_t)g_config.timeout_queue_ms;
+    int ms = c->queue_deadline > now ? (int)(c->queue_deadline - now) : 0;
+    c->queue_ev = eel_add_timer(c->gid, backend_queue_timeout_cb, c, ms);
     if (!c->queue_ev) {
         conn_finish(c);
         return;
     }
     c->queued = 1;
+    c->woken = 0;
+    if (again) {
+        c->qnext = queue_head;
+        queue_head = c;
+        if (!queue_tail)
+            queue_tail = c;
+        return;
+    }
     c->qnext = NULL;
     if (queue_tail)
         queue_tail->qnext = c;
@@ -138,6 +153,11 @@ void backend_choose(struct conn *c)
 {
     struct backend *be = NULL;
     int full = 0;
+    if (queue_head && !c->woken && c->ntried == 0) {
+        queue_wait(c); /* no overtaking the requests already waiting */
+        return;
+    }
+    c->woken = 0;
     if (c->ntried <= g_config.retries)
         be = pool_pick(c->tried, c->ntried, &full);
     if (!be && full) {

@@ -245,6 +245,18 @@ static void report_closed(struct eel_loop *l, int fd, uint32_t e,
     emit(&r);
 }
 
+/* Has fd an event in the ready array (readied, callback not run yet)? */
+static int has_ready(struct eel_loop *l, int fd)
+{
+    for (uint32_t i = l->ready_pos; i < l->ready_len; i++) {
+        const struct eel__event *x = &l->ev[l->ready[i].e];
+        if (x->state >= EEL__READY && is_io(x->kind) && x->fd == fd &&
+            (uint32_t)x->gen == l->ready[i].gen)
+            return 1;
+    }
+    return 0;
+}
+
 /* Is the waited fd still the file its first waiter saw? */
 static void check_fd(struct eel_loop *l, int fd, uint32_t e)
 {
@@ -274,20 +286,24 @@ void eel__check_before_wait(struct eel_loop *l)
     for (uint32_t fd = 0; fd < n; fd++) {
         if (l->fds[fd].head && !l->fds[fd].intern)
             check_fd(l, (int)fd, l->fds[fd].head);
-        else if (!l->fds[fd].nready)
+        else if (!has_ready(l, (int)fd))
             s->fds[fd].known = 0;
     }
     /* Waiters the loop woke itself because their fd went bad. */
-    for (uint32_t e = l->ready_head; e; e = l->ev[e].next)
-        if (is_io(l->ev[e].kind) && (uint32_t)l->ev[e].fd < n)
+    for (uint32_t i = l->ready_pos; i < l->ready_len; i++) {
+        uint32_t e = l->ready[i].e;
+        if (l->ev[e].state >= EEL__READY && is_io(l->ev[e].kind) &&
+            (uint32_t)l->ev[e].fd < n)
             check_fd(l, l->ev[e].fd, e);
+    }
 }
 
 /* ---- Misuse -------------------------------------------------------------- */
 
 static const char *group_state(struct eel_loop *l, eel_group_id gid)
 {
-    uint32_t g = eel__id_slot(gid), gen = eel__id_gen(gid);
+    uint32_t g = eel__id_slot(gid);
+    uint64_t gen = eel__id_gen(gid);
     if (gid == 0)
         return "invalid";
     if (g < l->grp_cap && gen &&

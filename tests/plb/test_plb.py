@@ -413,6 +413,25 @@ def case_limits(binary, tmp, cleanups):
     for h in held[1:] + [fifth]:
         h.close()
     check(p.stop() == 0, "eelplb exit status")
+    # backend_max_conns: the second request waits in the queue and gets
+    # 503 when its time there is up; the third, queued behind the first
+    # only, is served after it
+    q = plb(binary, tmp, cleanups, [e], "-o", "backend_max_conns=1",
+            "-o", "timeout_queue_ms=500")
+    first = connect(q.port)
+    first.sendall(b"GET /sleep/0.8 HTTP/1.1\r\nHost: t\r\n\r\n")
+    time.sleep(0.1)
+    t0 = time.time()
+    st = get(q.port, "/who")[0]
+    check(st == 503 and 0.4 < time.time() - t0 < 1.5,
+          "queued request: %d after %.2fs" % (st, time.time() - t0))
+    third = connect(q.port)
+    third.sendall(b"GET /who HTTP/1.1\r\nHost: t\r\n\r\n")
+    check(Reader(first).response()[0] == 200, "first request")
+    check(Reader(third).response()[0] == 200, "request after the queue")
+    first.close()
+    third.close()
+    check(q.stop() == 0, "eelplb exit status")
 
 
 # ---- many clients -------------------------------------------------------

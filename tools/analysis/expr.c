@@ -53,8 +53,19 @@ CXCursor ea_strip_cursor(CXCursor c)
     return c;
 }
 
+/* Constant arithmetic is folded only when shallow, so that a long
+ * `a + b + ...` chain costs linear, not quadratic, time. */
+static int const_int(CXCursor c, long long *out, int depth);
+
 int ea_const_int(CXCursor c, long long *out)
 {
+    return const_int(c, out, 0);
+}
+
+static int const_int(CXCursor c, long long *out, int depth)
+{
+    if (depth > 8)
+        return 0;
     c = ea_strip_cursor(c);
     enum CXCursorKind k = clang_getCursorKind(c);
     if (k == CXCursor_DeclRefExpr) {
@@ -75,7 +86,7 @@ int ea_const_int(CXCursor c, long long *out)
         int ok = 1;
         long long dummy;
         for (unsigned i = 0; i < n && ok; i++)
-            ok = ea_const_int(kids[i], &dummy);
+            ok = const_int(kids[i], &dummy, depth + 1);
         free(kids);
         if (!ok)
             return 0;

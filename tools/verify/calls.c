@@ -413,7 +413,7 @@ static void apply_summary(struct fctx *fc, const struct ea_node *node,
                           const struct pnote *notes, struct scratch *sc,
                           cont_fn k, const struct ea_call *c,
                           const struct ea_function *g,
-                          const struct vsumdata *sum)
+                          const struct vsumdata *sum, int park)
 {
     size_t np = c->nargs < g->nparams ? c->nargs : g->nparams;
     int slots[64], gslots[64];
@@ -463,7 +463,12 @@ static void apply_summary(struct fctx *fc, const struct ea_node *node,
         if (sc2.ncalls < 32)
             sc2.calls[sc2.ncalls++] =
                 (struct callres){c, iv_range(out->ret_lo, out->ret_hi), made};
-        k(fc, node, idx + 1, ns, nn, &sc2);
+        /* Several outcomes: park each at the next action, where equal
+         * ones meet (a node with many calls would multiply them). */
+        if (park || sum->nouts > 1)
+            st_push_at(fc, node, idx + 1, ns, nn, &sc2);
+        else
+            k(fc, node, idx + 1, ns, nn, &sc2);
     }
 }
 
@@ -615,11 +620,11 @@ void apply_call(struct fctx *fc, const struct ea_node *node, size_t idx,
         struct scratch sc2 = *sc;
         if (sc2.ncalls < 32)
             sc2.calls[sc2.ncalls++] = (struct callres){c, iv_exact(0), -1};
-        k(fc, node, idx + 1, st_copy(fc, s),
-          pnote_add(
-              fc, notes, c->loc,
-              arena_printf(&fc->arena, "assuming '%s' fails", c->callee_name)),
-          &sc2);
+        st_push_at(fc, node, idx + 1, st_copy(fc, s),
+                   pnote_add(fc, notes, c->loc,
+                             arena_printf(&fc->arena, "assuming '%s' fails",
+                                          c->callee_name)),
+                   &sc2);
         notes = do_eel(fc, s, c, notes, sc, &made);
         ret = iv_range(1, V_MAX);
     } else if (c->eel_op != EA_EEL_NONE) {
@@ -628,7 +633,7 @@ void apply_call(struct fctx *fc, const struct ea_node *node, size_t idx,
             ret = iv_range(0, V_MAX);
     } else if (c->callee && callee_summary(fc, c->callee)) {
         apply_summary(fc, node, idx, s, notes, sc, k, c, c->callee,
-                      callee_summary(fc, c->callee));
+                      callee_summary(fc, c->callee), 0);
         return;
     } else if (!c->callee_name && !c->callee) {
         size_t n = 0;
@@ -643,7 +648,7 @@ void apply_call(struct fctx *fc, const struct ea_node *node, size_t idx,
                     callee_summary(fc, c->targets[i]))
                     apply_summary(fc, node, idx, st_copy(fc, s), notes, sc, k,
                                   c, c->targets[i],
-                                  callee_summary(fc, c->targets[i]));
+                                  callee_summary(fc, c->targets[i]), n > 1);
             return;
         }
     } else if (!c->callee) {

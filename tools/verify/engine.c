@@ -579,8 +579,8 @@ static int walk(struct fctx *fc)
         sc.ret_slot = -1;
         for (int i = 0; i < e->ninh && i < 32; i++)
             sc.calls[sc.ncalls++] = e->inh[i];
-        sc.ninherit = sc.ncalls;
-        run_actions(fc, e->node, 0, st_copy(fc, e->state), e->notes, &sc);
+        sc.ninherit = e->ninherit < sc.ncalls ? e->ninherit : sc.ncalls;
+        run_actions(fc, e->node, e->idx, st_copy(fc, e->state), e->notes, &sc);
     }
     fc->v->states_total += fc->tcount;
     return !fc->overflow;

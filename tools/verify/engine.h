@@ -111,16 +111,20 @@ struct fctx {
     size_t nstack, capstack;
 };
 
-/* A state waiting at a node.  The core may put a call in the node before
- * the statement that uses its value (`return f(x);`), so the results of
- * the calls of the previous node ride along (and count for equality). */
+/* A state waiting at a node (at action `idx`: a call with several
+ * outcomes parks each at the next action, so that equal states meet there
+ * instead of multiplying through the rest of the node).  The core may put
+ * a call in the node before the statement that uses its value (`return
+ * f(x);`), so call results ride along: those of the previous node
+ * (inh[0..ninherit)) and of this node so far; they count for equality. */
 struct ventry {
     const struct ea_node *node;
+    size_t idx;
     unsigned char *state;
     const struct pnote *notes;
     uint64_t hash;
     struct callres *inh;
-    int ninh;
+    int ninh, ninherit;
 };
 
 /* state.c */
@@ -150,6 +154,10 @@ static inline struct ival *st_facts(struct fctx *fc, unsigned char *s)
 /* Pushes (node, state) unless already seen; takes the state. */
 void st_push(struct fctx *fc, const struct ea_node *node, unsigned char *s,
              const struct pnote *notes, const struct callres *inh, int ninh);
+/* The same, resuming at action idx with the node's call results so far. */
+void st_push_at(struct fctx *fc, const struct ea_node *node, size_t idx,
+                unsigned char *s, const struct pnote *notes,
+                const struct scratch *sc);
 struct ventry *st_pop(struct fctx *fc);
 void st_reset(struct fctx *fc);
 

@@ -119,8 +119,26 @@ static uint64_t hash_inh(uint64_t h, const struct callres *inh, int n)
     return h;
 }
 
+static void push(struct fctx *fc, const struct ea_node *node, size_t idx,
+                 unsigned char *s, const struct pnote *notes,
+                 const struct callres *inh, int ninh, int ninherit);
+
 void st_push(struct fctx *fc, const struct ea_node *node, unsigned char *s,
              const struct pnote *notes, const struct callres *inh, int ninh)
+{
+    push(fc, node, 0, s, notes, inh, ninh, ninh);
+}
+
+void st_push_at(struct fctx *fc, const struct ea_node *node, size_t idx,
+                unsigned char *s, const struct pnote *notes,
+                const struct scratch *sc)
+{
+    push(fc, node, idx, s, notes, sc->calls, sc->ncalls, sc->ninherit);
+}
+
+static void push(struct fctx *fc, const struct ea_node *node, size_t idx,
+                 unsigned char *s, const struct pnote *notes,
+                 const struct callres *inh, int ninh, int ninherit)
 {
     if (fc->overflow)
         return;
@@ -129,22 +147,35 @@ void st_push(struct fctx *fc, const struct ea_node *node, unsigned char *s,
         for (int i = 0; i < fc->nfacts; i++)
             f[i] = iv_top();
     }
+    /* Keep only results some expression reads: a call made as a statement
+     * would otherwise tell apart states that are the same. */
     struct callres *cp = NULL;
+    int n = 0, ninh0 = ninherit;
     if (ninh > 0) {
         cp = arena_alloc(&fc->arena, (size_t)ninh * sizeof(*cp));
         memset(cp, 0, (size_t)ninh * sizeof(*cp)); /* no padding noise */
         for (int i = 0; i < ninh; i++) {
-            cp[i].call = inh[i].call;
-            cp[i].ret = inh[i].ret;
-            cp[i].slot = inh[i].slot;
+            if (call_value_use(inh[i].call) == 0) {
+                if (i < ninh0)
+                    ninherit--;
+                continue;
+            }
+            cp[n].call = inh[i].call;
+            cp[n].ret = fc->use_facts ? inh[i].ret : iv_top();
+            cp[n].slot = inh[i].slot;
+            n++;
         }
     }
+    ninh = n;
     uint64_t h = hash_inh(hash_state(fc, node, s), cp, ninh);
+    h = (h ^ (uint64_t)idx) * 1099511628211ull;
+    h = (h ^ (uint64_t)ninherit) * 1099511628211ull;
     if (fc->tcount * 2 >= fc->tcap)
         table_grow(fc);
     size_t j = h & (fc->tcap - 1);
     for (struct ventry *e; (e = fc->table[j]); j = (j + 1) & (fc->tcap - 1))
-        if (e->hash == h && e->node == node && e->ninh == ninh &&
+        if (e->hash == h && e->node == node && e->idx == idx &&
+            e->ninh == ninh && e->ninherit == ninherit &&
             memcmp(e->state, s, fc->ssize) == 0 &&
             (!ninh || memcmp(e->inh, cp, (size_t)ninh * sizeof(*cp)) == 0))
             return;
@@ -159,6 +190,8 @@ void st_push(struct fctx *fc, const struct ea_node *node, unsigned char *s,
     e->hash = h;
     e->inh = cp;
     e->ninh = ninh;
+    e->ninherit = ninherit;
+    e->idx = idx;
     fc->table[j] = e;
     fc->tcount++;
     if (fc->nstack == fc->capstack) {
