@@ -94,7 +94,7 @@ for size in 2000 4000 8000 15000 30000; do
     "$gen" "$work/s" "$size" 0 >/dev/null || exit 2
     k=$(cat "$work"/s/*.c | wc -l)
     # shellcheck disable=SC2086
-    read -r t c < <(time_cmd "$runs" run_checked "$tool" $(ls "$work"/s/*.c) -- -I"$inc")
+    read -r t c < <(time_cmd "$runs" run_checked "$tool" "$work"/s/*.c -- -I"$inc")
     printf '  %6d lines  wall %8.3f s  cpu %8.3f s  %6.1f us cpu/line\n' "$k" \
         "$t" "$c" "$(echo "$c * 1000000 / $k" | bc -l)"
 done

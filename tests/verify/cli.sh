@@ -54,6 +54,10 @@ check verbose 1 "$tool" -v "$fx/struct_field_leak.c" -- -I"$inc"
 grep_out verbose-escape "escapes into 'c->gid'"
 # Integer facts matter: without them the clean twin shows infeasible paths.
 check no-facts 1 "$tool" --no-facts "$fx/int_facts_clean.c" -- -I"$inc"
+# 'escape' in a config file: without it the job passed to queue_push leaks.
+check no-escape-config 1 "$tool" "$fx/escape_config.c" -- -I"$inc"
+grep_out no-escape-leak "resource 'j' (from 'malloc'"
+check escape-config 0 "$tool" -c "$fx/escape.conf" "$fx/escape_config.c" -- -I"$inc"
 # -p BUILD_DIR with a compile_commands.json.
 mkdir -p "$tmp/db"
 cp "$fx/plb_eintr.c" "$tmp/db/"

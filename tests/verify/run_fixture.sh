@@ -3,7 +3,8 @@
 # one program) and compares its findings, as rule:file:line, with the
 # `// expect: rule[, rule]` markers in the sources.  Extra eelverify options
 # come from a `eelverify-args:` line in a fixture, or from the command line
-# (which then replaces the fixture's line).
+# (which then replaces the fixture's line); @DIR@ there is the fixture's
+# folder.
 # Also checks the exit status: 1 with findings expected, 0 without.
 # Usage: run_fixture.sh EELVERIFY INCLUDE_DIR FIXTURE [extra options...]
 set -u
@@ -17,8 +18,11 @@ else
     all=$fx
 fi
 # Options given on the command line replace the fixture's own.
+# shellcheck disable=SC2086 # $all: a list of files
 args=$(grep -ho 'eelverify-args: .*' $all | head -1 | sed 's/eelverify-args: //')
 [ $# -gt 0 ] && args=
+# @DIR@ in a fixture's options: the folder the fixture is in.
+args=${args//@DIR@/$(dirname "$fx")}
 # Expected: one "rule:file:line" per marker.
 expected=$(for f in $all; do
     awk -v f="$(basename "$f")" '

@@ -2,6 +2,7 @@
 # --sarif: the file is SARIF 2.1.0 with the eel-* rules, one result per
 # finding (rule id, location) and the path as a codeFlow whose locations
 # match the text notes; a clean program gives an empty results array.
+# shellcheck disable=SC2016 # jq programs, not shell expansions
 set -u
 tool=$1 inc=$(cd "$2" && pwd) fx=$3
 tmp=$(mktemp -d)

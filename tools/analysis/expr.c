@@ -317,7 +317,12 @@ static struct ea_expr *lower_children(struct ea_fb *fb, CXCursor c,
     unsigned n;
     CXCursor *kids = ea_children(c, &n);
     for (unsigned i = 0; i < n; i++) {
-        if (ea_is_expr(kids[i])) {
+        /* GNU `x ?: y` shows x again through opaque values: once only. */
+        int again = 0;
+        for (unsigned j = 0; j < i && !again; j++)
+            again = clang_equalRanges(clang_getCursorExtent(kids[i]),
+                                      clang_getCursorExtent(kids[j]));
+        if (!again && ea_is_expr(kids[i])) {
             struct ea_expr *k = ea_lower(fb, kids[i]);
             if (!e->lhs)
                 e->lhs = k;
