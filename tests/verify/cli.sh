@@ -50,8 +50,10 @@ check clean 0 "$tool" "$fx/error_path_clean.c" -- -I"$inc"
 check findings 1 "$tool" "$fx/error_path_leak.c" -- -I"$inc"
 grep_out gcc-format "error_path_leak.c:12:9: warning: group 'gid' leaked: callback 'on_read' returns without registering or deleting it \[eel-group-leak\]"
 grep_out path-note "error_path_leak.c:11:9: note: (1) following 'true' branch (when 'n < 0')"
-check verbose 1 "$tool" -v "$fx/struct_field_leak.c" -- -I"$inc"
-grep_out verbose-escape "escapes into 'c->gid'"
+check verbose 0 "$tool" -v "$fx/field_new_clean.c" -- -I"$inc"
+grep_out verbose-escape "with the group in its fields escapes into 'table\[i & 3\]'"
+check verbose-global 0 "$tool" -v "$fx/new_group_escape_clean.c" -- -I"$inc"
+grep_out verbose-group-escape "group 'g' (from 'eel_new_group_id' at .*) escapes into 'waiting_gid'"
 # Integer facts matter: without them the clean twin shows infeasible paths.
 check no-facts 1 "$tool" --no-facts "$fx/int_facts_clean.c" -- -I"$inc"
 # 'escape' in a config file: without it the job passed to queue_push leaks.

@@ -138,9 +138,7 @@ static void hand_to(struct fctx *fc, unsigned char *s, int slot,
 
 static void escape_slot(struct fctx *fc, unsigned char *s, int r)
 {
-    unsigned char *st = st_state(fc, s);
-    if (r >= 0 && (st[r] == ST_LIVE || st[r] == ST_HANDED))
-        st[r] = ST_ESCAPED;
+    mark_escaped(fc, s, r);
 }
 
 static void set_first(struct fctx *fc, unsigned char *s, int slot, int what)
@@ -352,7 +350,7 @@ static void apply_param(struct fctx *fc, unsigned char *s, int r, int ost,
     if (ost == ST_RELEASED)
         st[r] = ST_RELEASED;
     else if (ost == ST_ESCAPED && st[r] != ST_RELEASED)
-        st[r] = ST_ESCAPED;
+        mark_escaped(fc, s, r);
     else if (ost == ST_HANDED && st[r] == ST_LIVE)
         st[r] = ST_HANDED;
 }
@@ -399,13 +397,8 @@ static int null_outcome_feasible(struct fctx *fc, unsigned char *s,
 
 static int gfield_slot(struct fctx *fc, unsigned char *s, int r)
 {
-    if (r < 0 || fc->slots[r].origin != O_PARAM)
-        return -1;
-    int p = fc->slots[r].param;
-    if (fc->is_cb && p == 1 && fc->f->nparams >= 1 &&
-        fc->f->params[0]->is_group_id)
-        return st_state(fc, s)[0] == ST_NONE ? -1 : 0;
-    return 2 * p + 1;
+    int g = gfield_of(fc, s, r);
+    return g >= 0 && st_state(fc, s)[g] != ST_NONE ? g : -1;
 }
 
 static void apply_summary(struct fctx *fc, const struct ea_node *node,
@@ -492,7 +485,7 @@ static void unknown_pointer_call(struct fctx *fc, unsigned char *s,
         /* Plain parameters of helpers are the caller's business: the
          * summary says "escaped".  Groups and made values are reported. */
         if (fc->slots[r].type != T_GROUP && fc->slots[r].origin != O_SITE) {
-            st[r] = ST_ESCAPED;
+            mark_escaped(fc, s, r);
             continue;
         }
         const char *what = c->callee_expr && c->callee_expr->text
@@ -504,7 +497,7 @@ static void unknown_pointer_call(struct fctx *fc, unsigned char *s,
                              "whose targets are unknown; whether it is "
                              "released or handed on is not checked",
                              slot_name(fc, s, r), what));
-        st[r] = ST_ESCAPED;
+        mark_escaped(fc, s, r);
     }
 }
 

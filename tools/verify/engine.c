@@ -58,15 +58,29 @@ int slot_for_call(struct fctx *fc, const struct ea_call *call)
 /* The group field of the object in slot b: in a callback, the object
  * behind `arg` carries the callback's own group (registrations pass the
  * struct and its gid together), so it is the gid parameter's slot. */
-static int gfield_of(struct fctx *fc, int b)
+int gfield_of(struct fctx *fc, unsigned char *s, int b)
 {
-    if (b < 0 || fc->slots[b].origin != O_PARAM)
+    if (b < 0)
+        return -1;
+    if (fc->slots[b].origin == O_SITE)
+        return st_gbind(fc, s)[b];
+    if (fc->slots[b].origin != O_PARAM)
         return -1;
     int p = fc->slots[b].param;
     if (fc->is_cb && p == 1 && fc->f->nparams >= 1 &&
         fc->f->params[0]->is_group_id)
         return 0;
     return 2 * p + 1;
+}
+
+void mark_escaped(struct fctx *fc, unsigned char *s, int slot)
+{
+    unsigned char *st = st_state(fc, s);
+    if (slot < 0 || (st[slot] != ST_LIVE && st[slot] != ST_HANDED))
+        return;
+    st[slot] = ST_ESCAPED;
+    if (fc->slots[slot].origin == O_SITE)
+        mark_escaped(fc, s, st_gbind(fc, s)[slot]);
 }
 
 int resolve_slot(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
@@ -84,7 +98,7 @@ int resolve_slot(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
     }
     case EA_E_FIELD:
         if (e->is_group_id)
-            r = gfield_of(fc, resolve_slot(fc, s, e->lhs, sc));
+            r = gfield_of(fc, s, resolve_slot(fc, s, e->lhs, sc));
         break;
     case EA_E_CALL:
         for (int i = 0; sc && i < sc->ncalls; i++)
@@ -235,6 +249,48 @@ int refine_var(struct fctx *fc, unsigned char *s, int v, const char *op,
     return 1;
 }
 
+/* A test of a held value itself (`!be->hc_gid`, `c->fd < 0`, also when
+ * no variable range is kept for it): on the branch where it can only be
+ * the failure value, the value was never made. */
+static void slot_failure_test(struct fctx *fc, unsigned char *s,
+                              const struct ea_expr *e, int truth,
+                              const struct scratch *sc)
+{
+    e = ea_expr_strip(e);
+    while (e && e->kind == EA_E_UNOP && e->op && !strcmp(e->op, "!")) {
+        truth = !truth;
+        e = ea_expr_strip(e->lhs);
+    }
+    if (!e)
+        return;
+    const char *op = "!=";
+    long long c = 0;
+    const struct ea_expr *x = e;
+    if (e->kind == EA_E_BINOP && is_cmp(e->op)) {
+        struct ival r = value_of(fc, s, e->rhs, sc);
+        struct ival l = value_of(fc, s, e->lhs, sc);
+        if (iv_is_exact(&r)) {
+            x = e->lhs, op = e->op, c = r.lo;
+        } else if (iv_is_exact(&l)) {
+            x = e->rhs, op = flip(e->op), c = l.lo;
+        } else {
+            return;
+        }
+    }
+    int slot = resolve_slot(fc, s, x, sc);
+    if (slot < 0 || st_state(fc, s)[slot] != ST_LIVE)
+        return;
+    struct ival iv = iv_top();
+    if (!iv_refine(&iv, op, c, truth))
+        return;
+    const struct slot *sl = &fc->slots[slot];
+    int neg = sl->origin == O_SITE && sl->pair >= 0
+                  ? fc->v->cfg->pairs[sl->pair].fail_negative
+                  : sl->type == T_INT;
+    if (neg ? iv.hi < 0 : (iv.lo == 0 && iv.hi == 0))
+        st_state(fc, s)[slot] = ST_NONE;
+}
+
 /* Narrows state s to the paths where `e` is `truth`; 0 if none exist. */
 static int cond_refine(struct fctx *fc, unsigned char *s,
                        const struct ea_expr *e, int truth,
@@ -243,6 +299,7 @@ static int cond_refine(struct fctx *fc, unsigned char *s,
     e = ea_expr_strip(e);
     if (!e)
         return 1;
+    slot_failure_test(fc, s, e, truth, sc);
     if (e->kind == EA_E_UNOP && e->op && !strcmp(e->op, "!"))
         return cond_refine(fc, s, e->lhs, !truth, sc);
     if (e->kind == EA_E_BINOP && is_cmp(e->op)) {
@@ -288,8 +345,10 @@ static void escape(struct fctx *fc, unsigned char *s, int slot,
     unsigned char *st = st_state(fc, s);
     if (slot < 0 || (st[slot] != ST_LIVE && st[slot] != ST_HANDED))
         return;
-    st[slot] = ST_ESCAPED;
     const struct slot *sl = &fc->slots[slot];
+    int g = sl->origin == O_SITE ? st_gbind(fc, s)[slot] : -1;
+    int with_group = g >= 0 && (st[g] == ST_LIVE || st[g] == ST_HANDED);
+    mark_escaped(fc, s, slot);
     if (!fc->v->cfg->verbose || (sl->type != T_GROUP && sl->origin != O_SITE))
         return;
     /* Say it once per place and value, not once per path. */
@@ -303,10 +362,11 @@ static void escape(struct fctx *fc, unsigned char *s, int slot,
         fc->said[fc->nsaid++].slot = slot;
     }
     vverbose(fc->v,
-             "%s:%u: in '%s': %s %s escapes into '%s' (stored in a "
+             "%s:%u: in '%s': %s %s%s escapes into '%s' (stored in a "
              "longer-lived place); not tracked further",
              vloc_file(&loc), loc.line, fc->f->name,
              sl->type == T_GROUP ? "group" : "resource", slot_what(fc, s, slot),
+             with_group ? " with the group in its fields" : "",
              into && into->text ? into->text : "?");
 }
 
@@ -319,9 +379,21 @@ static void do_assign(struct fctx *fc, unsigned char *s,
     int plain = a->op && strcmp(a->op, "=") == 0;
     int v = lhs->kind == EA_E_VAR ? var_index(fc, lhs->var) : -1;
     if (v < 0) {
+        int r = plain ? resolve_slot(fc, s, a->rhs, sc) : -1;
+        /* A group kept in a field of an object made here stays tracked:
+         * it goes where the object goes. */
+        int b = lhs->kind == EA_E_FIELD && lhs->is_group_id
+                    ? resolve_slot(fc, s, lhs->lhs, sc)
+                    : -1;
+        if (r >= 0 && b >= 0 && fc->slots[b].origin == O_SITE &&
+            fc->slots[r].type == T_GROUP &&
+            (st_state(fc, s)[b] == ST_LIVE ||
+             st_state(fc, s)[b] == ST_HANDED)) {
+            st_gbind(fc, s)[b] = (int16_t)r;
+            return;
+        }
         /* Stored into a field, array, global or through a pointer. */
-        if (plain)
-            escape(fc, s, resolve_slot(fc, s, a->rhs, sc), lhs, a->loc);
+        escape(fc, s, r, lhs, a->loc);
         return;
     }
     if (!plain) {
@@ -346,6 +418,9 @@ static void do_return(struct fctx *fc, unsigned char *s,
         return;
     sc->retv = value_of(fc, s, a->rhs, sc);
     sc->ret_slot = resolve_slot(fc, s, a->rhs, sc);
+    /* A returned object takes the group in its fields along. */
+    if (sc->ret_slot >= 0 && fc->slots[sc->ret_slot].origin == O_SITE)
+        mark_escaped(fc, s, st_gbind(fc, s)[sc->ret_slot]);
 }
 
 /* ---- The walk ------------------------------------------------------- */
@@ -536,6 +611,11 @@ int call_value_use(const struct ea_call *c)
     return u;
 }
 
+static int call_value_used(const struct ea_call *c)
+{
+    return call_value_use(c) != 0;
+}
+
 static void mark_opaque(struct fctx *fc)
 {
     for (int i = 2 * (int)fc->f->nparams; i < fc->nslots; i++) {
@@ -550,7 +630,8 @@ static void layout(struct fctx *fc)
     size_t n = (size_t)fc->nslots;
     fc->off_first = n;
     fc->off_bind = (2 * n + 1) & ~(size_t)1;
-    fc->off_facts = (fc->off_bind + 2 * (size_t)fc->nvars + 7) & ~(size_t)7;
+    fc->off_gbind = fc->off_bind + 2 * (size_t)fc->nvars;
+    fc->off_facts = (fc->off_gbind + 2 * n + 7) & ~(size_t)7;
     fc->ssize = fc->off_facts + (size_t)fc->nfacts * sizeof(struct ival);
 }
 
@@ -596,6 +677,7 @@ void verify_function(struct vctx *ctx, struct ea_function *f)
     fc.is_cb = ctx->is_cb[f->id];
     fc.budget = STATE_BUDGET;
     fc.use_facts = !ctx->cfg->no_facts;
+    fc.value_used = call_value_used;
     setup(&fc);
     /* Call sites that may make a value get their slot up front so that the
      * state layout is fixed for the whole walk. */

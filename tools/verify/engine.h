@@ -82,9 +82,12 @@ struct fctx {
     int nvars;
     int *fact_of;            /* var index -> fact index or -1 */
     unsigned char *assigned; /* param index -> assigned somewhere */
+    /* Is a call's value read by some expression?  (call_value_use != 0;
+     * a pointer so that state.c stands alone.) */
+    int (*value_used)(const struct ea_call *c);
     int nfacts;
     int use_facts;
-    size_t ssize, off_first, off_bind, off_facts;
+    size_t ssize, off_first, off_bind, off_gbind, off_facts;
     /* visited set */
     struct ventry **table;
     size_t tcap, tcount;
@@ -147,6 +150,12 @@ static inline int16_t *st_bind(struct fctx *fc, unsigned char *s)
 {
     return (int16_t *)(s + fc->off_bind);
 }
+/* For each made object: the slot of the group stored in its fields
+ * (`c->gid = gid` with c fresh from calloc), or -1. */
+static inline int16_t *st_gbind(struct fctx *fc, unsigned char *s)
+{
+    return (int16_t *)(s + fc->off_gbind);
+}
 static inline struct ival *st_facts(struct fctx *fc, unsigned char *s)
 {
     return (struct ival *)(s + fc->off_facts);
@@ -194,6 +203,10 @@ int refine_var(struct fctx *fc, unsigned char *s, int v, const char *op,
 int call_value_use(const struct ea_call *c);
 /* The same for one expression tree. */
 int use_in(const struct ea_expr *e, const struct ea_call *c);
+/* Marks a held value escaped, and with an object the group it holds. */
+void mark_escaped(struct fctx *fc, unsigned char *s, int slot);
+/* The slot of the group kept in the fields of the object in slot b. */
+int gfield_of(struct fctx *fc, unsigned char *s, int b);
 const char *slot_what(struct fctx *fc, unsigned char *s, int slot);
 /* exits.c: a path leaves the function from node `from`. */
 void do_exit(struct fctx *fc, const struct ea_node *from, unsigned char *s,

@@ -36,6 +36,8 @@ static void usage(FILE *out)
           "  --sarif FILE   also write SARIF 2.1.0 to FILE ('-': stdout)\n"
           "  --no-facts     do not prune paths with integer facts (more\n"
           "                 findings, some infeasible; for comparison)\n"
+          "  -v             also says where groups and resources escape\n"
+          "                 and what is not modelled\n"
           "Suppress a finding with /* eelverify: ignore */ or\n"
           "// NOLINT(eel-group-leak) on its line.\n"
           "Exit status: 0 no findings, 1 findings, 2 usage or parse error.\n",

@@ -65,6 +65,9 @@ unsigned char *st_new(struct fctx *fc)
     int16_t *b = st_bind(fc, s);
     for (int i = 0; i < fc->nvars; i++)
         b[i] = -1;
+    int16_t *g = st_gbind(fc, s);
+    for (int i = 0; i < fc->nslots; i++)
+        g[i] = -1;
     struct ival *f = st_facts(fc, s);
     for (int i = 0; i < fc->nfacts; i++)
         f[i] = iv_top();
@@ -155,7 +158,7 @@ static void push(struct fctx *fc, const struct ea_node *node, size_t idx,
         cp = arena_alloc(&fc->arena, (size_t)ninh * sizeof(*cp));
         memset(cp, 0, (size_t)ninh * sizeof(*cp)); /* no padding noise */
         for (int i = 0; i < ninh; i++) {
-            if (call_value_use(inh[i].call) == 0) {
+            if (fc->value_used && !fc->value_used(inh[i].call)) {
                 if (i < ninh0)
                     ninherit--;
                 continue;
