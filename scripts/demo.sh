@@ -52,7 +52,7 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 set +e
-EEL_CHECK=1 "$bin/examples/crawl/eelcrawl" -c 16 -o "$out/pages" "http://127.0.0.1:$port/"
+EEL_CHECK=1 "$bin/examples/crawl/eelcrawl" -c 16 -d 400 -o "$out/pages" "http://127.0.0.1:$port/"
 echo "eelcrawl exit status: $? (2 = finished, some links broken)"
 set -e
 echo "pages saved: $(find "$out/pages" -type f | wc -l) under $out/pages"
@@ -60,13 +60,26 @@ echo "pages saved: $(find "$out/pages" -type f | wc -l) under $out/pages"
 step "2. eelstatechart: eelcrawl's callback chains"
 "$bin/tools/statechart/eelstatechart" -p "$bin" --format svg -o "$out/eelcrawl.svg" \
     $(ls examples/crawl/*.c)
-"$bin/tools/statechart/eelstatechart" -p "$bin" --format dot $(ls examples/crawl/*.c) |
-    grep -E '^\s*"?[a-z_]+"? -> ' | head -20
+"$bin/tools/statechart/eelstatechart" -p "$bin" --format json \
+    $(ls examples/crawl/*.c) | python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["charts"]:
+    if not any(e["from"] == "conn_connected" for e in c["edges"]):
+        continue
+    print(c["title"])
+    for e in c["edges"]:
+        f = e["flags"]
+        tag = " (timeout)" if f["timeout"] else " (error path)" if f["error_path"] else ""
+        if e["from"].startswith(("conn_", "http")) and not e["new_group"]:
+            print("  %-22s --%-3s--> %s%s" % (e["from"], e["kind"] or "", e["to"], tag))
+    break'
 echo "(the whole chart: $out/eelcrawl.svg)"
 
 step "3. eelverify: eelcrawl and eelplb, every path of every callback"
-"$bin/tools/verify/eelverify" -p "$bin" $(ls examples/crawl/*.c examples/plb/*.c) &&
-    echo "eelverify: no findings"
+for prog in crawl plb; do
+    echo "-- eel$prog:"
+    "$bin/tools/verify/eelverify" -p "$bin" $(ls examples/$prog/*.c) && echo "   no findings"
+done
 
 step "4. eelverify on the paper's plb bug (on EINTR, return without re-registering)"
 fixture=$(ls tests/plb/fixtures/*.c | head -1)
