@@ -29,6 +29,6 @@ void eel__debug_register(struct eel_loop *l, uint32_t e)
 {
     const struct eel__event *x = &l->ev[e];
     eel__debug_on_register(eel__make_id(x->gen, e), eel__group_id(l, x->group),
-                           x->kind, x->fd, x->cb, x->tcb, x->arg, x->site,
-                           x->cause);
+                           x->kind, x->fd, x->cb, x->tcb, x->arg,
+                           l->evi[e].site, l->evi[e].cause);
 }

@@ -173,10 +173,15 @@ COLD int grow_events(struct eel_loop *l)
     uint32_t old = l->ev_cap, cap = old ? old * 2 : 256;
     if (old >= EEL__MAX_SLOTS)
         return -1; /* the id has no room for more slots */
+    struct eel__event_info *evi = realloc(l->evi, cap * sizeof(*evi));
+    if (!evi)
+        return -1;
+    l->evi = evi;
     struct eel__event *ev = realloc(l->ev, cap * sizeof(*ev));
     if (!ev)
         return -1;
     memset(ev + old, 0, (cap - old) * sizeof(*ev));
+    memset(evi + old, 0, (cap - old) * sizeof(*evi));
     /* Slot 0 stays unused so that 0 can mean "none" in every link. */
     for (uint32_t i = cap - 1; i >= (old ? old : 1); i--) {
         ev[i].gen = l->gen_base;
@@ -207,8 +212,8 @@ HOT uint32_t event_new(struct eel_loop *l, uint32_t g, uint8_t kind,
     x->cb = cb;
     x->tcb = tcb;
     x->arg = arg;
-    x->cause = l->current;
-    x->site = site;
+    l->evi[e].cause = l->current;
+    l->evi[e].site = site;
     struct eel__group *gr = &l->grp[g];
     x->gprev = 0;
     x->gnext = gr->head;
@@ -279,11 +284,11 @@ int eel__ready_take(struct eel_loop *l, struct eel__fired *f)
         return 0;
     int expired = x->state == EEL__EXPIRED;
     f->id = eel__make_id(x->gen, r.e);
-    f->cause = x->cause;
+    f->cause = l->evi[r.e].cause;
     f->gid = eel__make_id(l->grp[x->group].gen, x->group);
     f->cb = (expired && x->tcb) ? x->tcb : x->cb;
     f->arg = x->arg;
-    f->site = x->site;
+    f->site = l->evi[r.e].site;
     f->fd = x->fd;
     f->kind = x->kind;
     f->timed_out = (uint8_t)(expired && x->tcb);
@@ -545,10 +550,12 @@ int eel_close(int fd)
 void eel__events_free(struct eel_loop *l)
 {
     free(l->ev);
+    free(l->evi);
     free(l->fds);
     free(l->changes);
     free(l->ready);
     l->ev = NULL;
+    l->evi = NULL;
     l->fds = NULL;
     l->changes = NULL;
     l->ready = NULL;

@@ -68,9 +68,13 @@ struct eel__event {
     eel_callback cb;
     eel_callback tcb;
     void *arg;
-    uint64_t deadline;    /* ms, for timers and *_timeout */
-    eel_event_id cause;   /* the event whose callback registered this one */
-    const void *site;     /* return address of the registering call */
+}; /* 64 bytes: one cache line per event (the deadline is in the heap) */
+
+/* What only the tools read, kept beside the events (same slot numbers) so
+ * that the hot structure stays one cache line. */
+struct eel__event_info {
+    eel_event_id cause; /* the event whose callback registered this one */
+    const void *site;   /* return address of the registering call */
 };
 
 struct eel__group {
@@ -121,6 +125,7 @@ struct eel_loop {
     void *bdata; /* the backend's own state */
 
     struct eel__event *ev;
+    struct eel__event_info *evi;
     uint32_t ev_cap;
     uint32_t ev_free; /* free list head */
 

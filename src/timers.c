@@ -67,7 +67,6 @@ int eel__heap_push(struct eel_loop *l, uint32_t e, uint64_t deadline)
         l->heap = h;
         l->heap_cap = cap;
     }
-    l->ev[e].deadline = deadline;
     struct eel__heap_entry h = {deadline, l->timer_seq++, e};
     l->heap[l->heap_len] = h;
     l->ev[e].heap = ++l->heap_len;

@@ -219,15 +219,18 @@ def events(lp=None):
             continue
         g = int(x["group"])
         kind = int(x["kind"])
+        info = lp["evi"][slot]  # cause and site live beside the events
+        hpos = int(x["heap"])   # the deadline lives in the timer heap
         out.append({
             "id": make_id(x["gen"], slot), "slot": slot,
             "gid": make_id(grp[g]["gen"], g), "kind": kind,
             "state": state, "fd": int(x["fd"]),
             "cb": int(x["cb"]), "tcb": int(x["tcb"]),
             "arg": int(x["arg"].cast(gdb.lookup_type("unsigned long"))),
-            "deadline": int(x["deadline"]) if kind in TIMED_KINDS else None,
-            "cause": int(x["cause"]),
-            "site": int(x["site"].cast(gdb.lookup_type("unsigned long"))),
+            "deadline": int(lp["heap"][hpos - 1]["deadline"])
+            if kind in TIMED_KINDS and hpos else None,
+            "cause": int(info["cause"]),
+            "site": int(info["site"].cast(gdb.lookup_type("unsigned long"))),
         })
     return out
 
