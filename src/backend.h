@@ -17,8 +17,10 @@ struct eel_backend_ops {
     int (*init)(struct eel_loop *l);
     void (*destroy)(struct eel_loop *l);
     /* The kernel held interest `old` (EEL__IN/OUT/ERR bits, 0 = not known
-     * to the kernel); make it `want` (0 = forget the fd).  With old == 0 the
-     * call also checks that fd is open: -1 with EBADF otherwise. */
+     * to the kernel); make it `want` (0 = forget the fd).  With old == 0,
+     * or with the EEL__RECHECK bit in old (the fd may have been closed and
+     * reopened since), the call also checks that fd is open: -1 with EBADF
+     * otherwise. */
     int (*set_interest)(struct eel_loop *l, int fd, unsigned old,
                         unsigned want);
     /* Wait up to timeout_ms (-1 = forever) and report ready fds.  Returns

@@ -68,7 +68,7 @@ static int epoll_set_interest(struct eel_loop *l, int fd, unsigned old,
             return -1;
         return 0;
     }
-    int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    int op = (old & ~EEL__RECHECK) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
     if (epoll_ctl(s->epfd, op, fd, &ev) == 0)
         return 0;
     /* Our view can be stale after a close() we were not told about:

@@ -67,7 +67,7 @@ static int poll_set_interest(struct eel_loop *l, int fd, unsigned old,
                              unsigned want)
 {
     struct poll_state *s = l->bdata;
-    if (!old && want && fcntl(fd, F_GETFD) < 0)
+    if ((!old || (old & EEL__RECHECK)) && want && fcntl(fd, F_GETFD) < 0)
         return -1; /* EBADF: poll would only say POLLNVAL later */
     if (grow((void **)&s->pos, &s->pos_cap, fd + 1, sizeof(int)) < 0)
         return -1;

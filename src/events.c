@@ -116,19 +116,55 @@ HOT void fd_unlink(struct eel_loop *l, struct eel__event *ev, uint32_t e)
     }
 }
 
+/* Drop the kernel's interest in an fd left without waiters. */
+static void fd_drop(struct eel_loop *l, int fd, struct eel__fd *f)
+{
+    if (f->kmask && !f->head) {
+        l->backend->set_interest(l, fd, f->kmask, 0);
+        f->kmask = 0;
+    }
+}
+
 /* A cancelled waiter.  Unlike one that fired, nothing suggests the fd will
  * be re-armed, and the program may close() it next: if it was the fd's last
- * waiter, drop the kernel's interest now, so that neither a dup of the fd
- * nor a new file reusing its number is reported under the old interest. */
+ * waiter, the kernel's interest is dropped as soon as the running callback
+ * returns (at once outside callbacks), so that neither a dup of the fd nor a
+ * new file reusing its number is reported under the old interest.  Waiting
+ * for the callback's end lets the common "cancel, then register something
+ * else on the same fd" cost no system call at all. */
 static void fd_forget(struct eel_loop *l, uint32_t e)
 {
     int fd = l->ev[e].fd;
     fd_unlink(l, l->ev, e);
     struct eel__fd *f = &l->fds[fd];
-    if (f->kmask && !f->head) {
-        l->backend->set_interest(l, fd, f->kmask, 0);
-        f->kmask = 0;
+    if (!f->kmask || f->head || f->forgot)
+        return;
+    if (!l->in_callback) {
+        fd_drop(l, fd, f);
+        return;
     }
+    if (l->nforgets == l->forgets_cap) {
+        uint32_t cap = l->forgets_cap ? l->forgets_cap * 2 : 16;
+        int *p = realloc(l->forgets, cap * sizeof(*p));
+        if (!p) {
+            fd_drop(l, fd, f);
+            return;
+        }
+        l->forgets = p;
+        l->forgets_cap = cap;
+    }
+    l->forgets[l->nforgets++] = fd;
+    f->forgot = 1;
+}
+
+void eel__settle_forgets(struct eel_loop *l)
+{
+    for (uint32_t i = 0; i < l->nforgets; i++) {
+        struct eel__fd *f = &l->fds[l->forgets[i]];
+        f->forgot = 0;
+        fd_drop(l, l->forgets[i], f);
+    }
+    l->nforgets = 0;
 }
 
 /* A *_timeout event whose timer won: leave the fd's waiter list. */
@@ -307,6 +343,7 @@ void eel__fd_ready(struct eel_loop *l, int fd, unsigned revents)
     }
     struct eel__event *ev = l->ev;
     uint32_t e = f->head;
+    int woke = 0;
     while (e) {
         struct eel__event *x = &ev[e];
         uint32_t next = x->next;
@@ -317,21 +354,39 @@ void eel__fd_ready(struct eel_loop *l, int fd, unsigned revents)
             if (x->heap)
                 eel__heap_remove(l, e);
             ready_push(l, x, e, EEL__READY);
+            woke = 1;
         }
         e = next;
     }
+    if (eel__unlikely(!woke)) {
+        /* Interest kept lazily (see eel__flush_changes) and the fd spoke
+         * with nobody listening: narrow it at the next flush. */
+        f->narrow = 1;
+        fd_mark(l, fd, f);
+    }
 }
 
+/* Hands changed interest to the backend.  When an fd is left with no
+ * waiter at all, its read interest is kept (lazily) rather than dropped: a
+ * connection that goes
+ * quiet between a request and its response is then re-armed later with one
+ * system call instead of two, and a still-registered fd costs nothing until
+ * it speaks with nobody listening (eel__fd_ready then asks for the drop).
+ * Write interest is always dropped: a socket is nearly always writable. */
 int eel__flush_changes(struct eel_loop *l)
 {
     for (uint32_t i = 0; i < l->nchanges; i++) {
         int fd = l->changes[i];
         struct eel__fd *f = &l->fds[fd];
         f->dirty = 0;
-        if (f->want == f->kmask)
+        unsigned target = f->want;
+        if (!target && !f->narrow)
+            target = f->kmask & EEL__IN;
+        f->narrow = 0;
+        if (target == f->kmask)
             continue;
-        if (l->backend->set_interest(l, fd, f->kmask, f->want) == 0) {
-            f->kmask = f->want;
+        if (l->backend->set_interest(l, fd, f->kmask, target) == 0) {
+            f->kmask = (uint8_t)target;
             continue;
         }
         /* The fd went bad under us (closed without eel_close): wake its
@@ -366,13 +421,19 @@ HOT eel_event_id finish(struct eel_loop *l, uint32_t e)
 
 /* Tell the kernel about fd now, when it may not know it as it is: the
  * first interest, or an fd without waiters that is not the one the running
- * callback was called for (it may have been closed and its number reused
- * since).  This is also how a bad fd is refused at registration.
- * Re-arming the callback's own fd never comes here. */
+ * callback was called for nor one it just cancelled on (it may have been
+ * closed and its number reused since).  This is also how a bad fd is
+ * refused at registration.  Re-arming the callback's own fd, or an fd it
+ * cancelled on, never comes here: closing and reusing those within the
+ * same callback needs eel_close() (docs/api.md, "Closing fds"). */
 COLD int fd_attach(struct eel_loop *l, int fd, unsigned want)
 {
-    if (l->backend->set_interest(l, fd, 0, want) < 0)
+    struct eel__fd *f = &l->fds[fd];
+    unsigned old = f->kmask ? f->kmask | EEL__RECHECK : 0;
+    if (l->backend->set_interest(l, fd, old, want) < 0) {
+        f->kmask = 0;
         return -1;
+    }
     l->fds[fd].kmask = (uint8_t)want;
     return 0;
 }
@@ -404,7 +465,8 @@ HOT eel_event_id add_io(eel_group_id gid, uint8_t kind, uint8_t dir,
         return refuse(l, gid, errno, site);
     struct eel__fd *f = &l->fds[fd];
     unsigned mask = 1u << dir, want = f->want | mask;
-    if (eel__unlikely(!f->kmask || (!f->want && fd != l->current_fd))) {
+    if (eel__unlikely(!f->kmask ||
+                      (!f->want && fd != l->current_fd && !f->forgot))) {
         if (fd_attach(l, fd, want) < 0)
             return refuse(l, gid, errno, site);
     } else if (want != f->kmask) {
@@ -542,7 +604,7 @@ int eel_close(int fd)
         }
         if (f->kmask)
             l->backend->set_interest(l, fd, f->kmask, 0);
-        f->kmask = 0;
+        f->kmask = 0; /* a pending forget of it finds nothing to drop */
     }
     return close(fd);
 }
@@ -553,6 +615,7 @@ void eel__events_free(struct eel_loop *l)
     free(l->evi);
     free(l->fds);
     free(l->changes);
+    free(l->forgets);
     free(l->ready);
     l->ev = NULL;
     l->evi = NULL;

@@ -114,6 +114,8 @@ static void run_callback(struct eel_loop *l)
     l->current = 0;
     l->current_g = 0;
     l->current_fd = -1;
+    if (eel__unlikely(l->nforgets))
+        eel__settle_forgets(l);
     if (eel__unlikely(l->instr))
         eel__instr_after(l, f);
 }

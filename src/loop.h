@@ -51,6 +51,7 @@ enum eel__state {
 #define EEL__IN 1u
 #define EEL__OUT 2u
 #define EEL__ERR 4u
+#define EEL__RECHECK 8u /* only in set_interest's old: verify the fd */
 
 struct eel__event {
     uint64_t gen;    /* generation: the high bits of this slot's id */
@@ -94,6 +95,8 @@ struct eel__fd {
     uint8_t kmask;  /* interest the kernel holds (epoll) */
     uint8_t dirty;  /* queued in the change list */
     uint8_t intern; /* libeel's own fd (signal pipe) */
+    uint8_t forgot; /* its last waiter was cancelled in this callback */
+    uint8_t narrow; /* it spoke with no waiter: drop lazy interest */
 };
 
 struct eel__heap_entry { /* 16 bytes: four children share a cache line */
@@ -137,6 +140,8 @@ struct eel_loop {
     uint32_t fd_cap;
     int *changes; /* fds whose wanted interest may differ from kmask */
     uint32_t nchanges, changes_cap;
+    int *forgets; /* fds with .forgot set, settled after the callback */
+    uint32_t nforgets, forgets_cap;
 
     struct eel__heap_entry *heap; /* 4-ary min-heap, 1-based */
     uint32_t heap_len, heap_cap;
@@ -216,6 +221,7 @@ void eel__groups_free(struct eel_loop *l);
 
 /* events.c */
 int eel__fd_reserve(struct eel_loop *l, int fd);
+void eel__settle_forgets(struct eel_loop *l);
 void eel__fd_ready(struct eel_loop *l, int fd, unsigned revents);
 int eel__flush_changes(struct eel_loop *l);
 void eel__event_unlink_free(struct eel_loop *l, uint32_t e);

@@ -31,7 +31,7 @@ W1=${W1:-2000}
 W2=${W2:-12000}
 C1=${C1:-20000}
 C2=${C2:-120000}
-configs=(${DISPATCH_CONFIGS:-1000/1 1000/100})
+read -r -a configs <<<"${DISPATCH_CONFIGS:-1000/1 1000/100}"
 timers=${TIMERS:-1000}
 
 die() {
@@ -57,8 +57,9 @@ if [ -z "$bin" ]; then
         [ -x "$b" ] && bin=$b && break
     done
 fi
-[ -n "$bin" ] && [ -x "$bin" ] ||
+if [ -z "$bin" ] || [ ! -x "$bin" ]; then
     die "no eel-bench-dispatch binary; build it (cmake --build BUILD) or pass -b"
+fi
 command -v valgrind >/dev/null || die "valgrind is not installed (apt install valgrind)"
 [ -z "$keep" ] || mkdir -p "$keep"
 [[ $top =~ ^[0-9]+$ ]] || die "-f wants a number"

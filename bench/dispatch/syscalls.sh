@@ -49,8 +49,9 @@ if [ -z "$bin" ]; then
         [ -x "$b" ] && bin=$b && break
     done
 fi
-[ -n "$bin" ] && [ -x "$bin" ] ||
+if [ -z "$bin" ] || [ ! -x "$bin" ]; then
     die "no eel-bench-dispatch binary; build it (cmake --build BUILD) or pass -b"
+fi
 command -v strace >/dev/null || die "strace is not installed (apt install strace)"
 [ "$W2" -gt "$W1" ] || die "W2 ($W2) must be larger than W1 ($W1)"
 
