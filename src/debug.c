@@ -13,6 +13,7 @@
 #include "loop.h"
 
 volatile int eel__debug_hooks;
+volatile int eel__debug_history;
 
 __attribute__((noinline, used)) void
 eel__debug_on_register(eel_event_id id, eel_group_id gid, int kind, int fd,

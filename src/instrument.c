@@ -131,6 +131,7 @@ void eel__instr_init(struct eel_loop *l)
     s->mode = mode;
     eel__rt = s;
     pthread_once(&exit_once, register_exit);
+    eel__debug_history = 1; /* the reports show the chain from the ring */
     l->instr = 1;
 }
 

@@ -58,6 +58,9 @@ int eel_init(void)
     }
     l->now = eel__clock_ms();
     l->current_fd = -1;
+    const char *h = getenv("EEL_HISTORY");
+    if (h && *h && strcmp(h, "0") != 0)
+        eel__debug_history = 1;
     /* Each loop starts its generations elsewhere, so an id kept from a loop
      * that was shut down never names something in a later loop. */
     static uint64_t loops;
@@ -91,18 +94,16 @@ void eel_shutdown(void)
 
 static void run_callback(struct eel_loop *l)
 {
-    /* The record lives in the history ring slot itself (eelgdb's "eel
-     * backtrace" reads the ring), so remembering it costs no copy. */
-#ifndef EEL_NO_HISTORY
-    struct eel__fired *f = &l->hist[l->hist_next];
-#else /* only to measure what the ring costs (bench/history) */
     struct eel__fired rec, *f = &rec;
-#endif
     if (!eel__ready_take(l, f))
         return; /* cancelled after it was readied */
-#ifndef EEL_NO_HISTORY
-    l->hist_next = (l->hist_next + 1) % EEL__HISTORY;
-#endif
+    /* The history ring (eelgdb's "eel backtrace", EEL_CHECK's chains) costs
+     * a few percent of a callback's instructions, so it is filled only when
+     * asked for: by eelgdb, the run-time checks, or EEL_HISTORY=1. */
+    if (eel__unlikely(eel__debug_history)) {
+        l->hist[l->hist_next] = rec;
+        l->hist_next = (l->hist_next + 1) % EEL__HISTORY;
+    }
     if (eel__unlikely(l->instr))
         eel__instr_before(l, f);
     l->current = f->id;

@@ -252,6 +252,10 @@ uint64_t eel__clock_ms(void);
 /* debug.c: what eelgdb reads and hooks.  eelgdb sets eel__debug_hooks to
  * have every registration reported to eel__debug_on_register(). */
 extern volatile int eel__debug_hooks;
+/* Non-zero: record every callback run in the loop's history ring (set by
+ * eelgdb when the program starts, by the run-time checks, or by
+ * EEL_HISTORY=1). */
+extern volatile int eel__debug_history;
 void eel__debug_register(struct eel_loop *l, uint32_t e);
 
 #endif /* EEL_LOOP_H */

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# compare.sh - eel-bench-history against libeel with and without the
-# history ring, in the same run: builds two static copies of libeel from
-# src/ in a temporary directory (the second built with -DEEL_NO_HISTORY, which
-# makes run_callback keep its record on the stack instead of in the ring), links ring.c with
-# each, runs them alternately RUNS times and prints the medians and ratios.
+# compare.sh - eel-bench-history with and without libeel's history ring
+# (eelgdb's "eel backtrace"), in the same run: builds a static libeel from
+# src/ in a temporary directory, links ring.c with it, runs it alternately
+# with EEL_HISTORY=1 (ring filled, as under eelgdb or EEL_CHECK) and
+# EEL_HISTORY=0 (the default) RUNS times and prints medians and ratios.
 # Usage: bench/history/compare.sh [RUNS [CALLBACKS]]   (default 7, 2000000)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,29 +14,31 @@ cc=${CC:-cc}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-build() { # build VARIANT: libeel from a copy of src/, then the program
-    local v=$1 d=$tmp/$1
+build() { # libeel from a copy of src/, then the program
+    local d=$tmp/build
     mkdir -p "$d/obj"
     cp -r "$root/src" "$d/src"
-    local def=
-    [ "$v" = noring ] && def=-DEEL_NO_HISTORY
     local f o
     for f in "$d"/src/*.c "$d"/src/runtime/*.c; do
         [ -e "$f" ] || continue
         o=${f#"$d/src/"}
-        $cc -std=gnu11 -O2 -g -DNDEBUG -fPIC $def -I"$root/include" -I"$d/src" \
+        $cc -std=gnu11 -O2 -g -DNDEBUG -fPIC -I"$root/include" -I"$d/src" \
             -c "$f" -o "$d/obj/${o//\//_}.o"
     done
     ar rcs "$d/libeel.a" "$d"/obj/*.o
     $cc -std=gnu11 -O2 -I"$root/include" "$here/ring.c" "$d/libeel.a" \
         -o "$d/bench"
 }
-build ring
-build noring
+build
+bench() { # bench VARIANT ARGS...
+    local v=$1
+    shift
+    EEL_HISTORY=$([ "$v" = ring ] && echo 1 || echo 0) "$tmp/build/bench" "$@"
+}
 
 for i in $(seq "$runs"); do
     for v in ring noring; do
-        "$tmp/$v/bench" "$n" | sed "s/^/$v /" >>"$tmp/results"
+        bench "$v" "$n" | sed "s/^/$v /" >>"$tmp/results"
     done
 done
 
@@ -59,8 +61,9 @@ ncg=$((n / 5))
 printf '%-9s %14s %14s %8s\n' load "ring instr/cb" "no ring instr/cb" ratio
 for load in pingpong timers; do
     for v in ring noring; do
-        valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$v" \
-            "$tmp/$v/bench" "$ncg" "$load" >/dev/null 2>&1
+        EEL_HISTORY=$([ "$v" = ring ] && echo 1 || echo 0) \
+            valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$v" \
+            "$tmp/build/bench" "$ncg" "$load" >/dev/null 2>&1
         awk -v n="$ncg" '/^(summary|totals):/ {print $2 / n; exit}' \
             "$tmp/cg.$v" >"$tmp/ir.$v"
     done

@@ -5,6 +5,7 @@
 import gdb
 
 from . import follow
+from . import history
 from . import inferior as inf
 
 
@@ -248,5 +249,6 @@ def register():
     EelPrefix()
     EelBacktrace("eel backtrace")
     EelBacktrace("cbt")
+    history.register()
     gdb.events.stop.connect(follow.on_stop)
     gdb.events.exited.connect(follow.on_exit)
