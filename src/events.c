@@ -306,30 +306,59 @@ void eel__event_unlink_free(struct eel_loop *l, uint32_t e)
     event_free(l, l->ev, e);
 }
 
-/* Takes the next entry of the ready array.  For a live one, frees its slot
- * and fills *f with what the callback needs (the slot is free before the
- * callback runs, so the callback sees its own id as fired); returns 0 for
- * an entry whose event was cancelled meanwhile. */
-int eel__ready_take(struct eel_loop *l, struct eel__fired *f)
+COLD void remember(struct eel_loop *l, const struct eel__fired *f)
 {
-    struct eel__ready r = l->ready[l->ready_pos++];
-    if (l->ready_pos == l->ready_len)
-        l->ready_pos = l->ready_len = 0;
-    struct eel__event *ev = l->ev, *x = &ev[r.e];
-    if (x->state < EEL__READY || (uint32_t)x->gen != r.gen)
-        return 0;
-    int expired = x->state == EEL__EXPIRED;
-    f->id = eel__make_id(x->gen, r.e);
-    f->cause = l->evi[r.e].cause;
-    f->gid = eel__make_id(l->grp[x->group].gen, x->group);
-    f->cb = (expired && x->tcb) ? x->tcb : x->cb;
-    f->arg = x->arg;
-    f->site = l->evi[r.e].site;
-    f->fd = x->fd;
-    f->kind = x->kind;
-    f->timed_out = (uint8_t)(expired && x->tcb);
-    event_free(l, ev, r.e);
-    return 1;
+    l->hist[l->hist_next] = *f;
+    l->hist_next = (l->hist_next + 1) % EEL__HISTORY;
+}
+
+/* Runs the ready array in order until it is empty or eel_break() is
+ * called.  Each event's slot is freed before its callback runs, so the
+ * callback sees its own id as fired; an entry whose event was cancelled
+ * meanwhile is skipped (state or generation no longer match).  The record
+ * of the call is only built in memory when the history ring or the
+ * run-time checks want it. */
+void eel__run_ready(struct eel_loop *l)
+{
+    while (l->ready_pos < l->ready_len && !l->break_req) {
+        struct eel__ready r = l->ready[l->ready_pos++];
+        if (l->ready_pos == l->ready_len)
+            l->ready_pos = l->ready_len = 0;
+        struct eel__event *ev = l->ev, *x = &ev[r.e];
+        if (x->state < EEL__READY || (uint32_t)x->gen != r.gen)
+            continue;
+        int timed_out = x->state == EEL__EXPIRED && x->tcb;
+        eel_event_id id = eel__make_id(x->gen, r.e);
+        eel_group_id gid = eel__make_id(l->grp[x->group].gen, x->group);
+        eel_callback cb = timed_out ? x->tcb : x->cb;
+        void *arg = x->arg;
+        int fd = x->fd;
+        uint8_t kind = x->kind;
+        event_free(l, ev, r.e);
+        struct eel__fired f;
+        if (eel__unlikely(eel__debug_history | l->instr)) {
+            f = (struct eel__fired){id, l->evi[r.e].cause, gid, cb, arg,
+                                    l->evi[r.e].site, fd, kind,
+                                    (uint8_t)timed_out};
+            if (eel__debug_history)
+                remember(l, &f);
+            if (l->instr)
+                eel__instr_before(l, &f);
+        }
+        l->current = id;
+        l->current_g = gid;
+        l->current_fd = is_io(kind) ? fd : -1;
+        l->in_callback = 1;
+        cb(gid, arg, fd);
+        l->in_callback = 0;
+        l->current = 0;
+        l->current_g = 0;
+        l->current_fd = -1;
+        if (eel__unlikely(l->nforgets))
+            eel__settle_forgets(l);
+        if (eel__unlikely(l->instr))
+            eel__instr_after(l, &f);
+    }
 }
 
 void eel__fd_ready(struct eel_loop *l, int fd, unsigned revents)

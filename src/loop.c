@@ -92,35 +92,6 @@ void eel_shutdown(void)
     eel__loop = NULL;
 }
 
-static void run_callback(struct eel_loop *l)
-{
-    struct eel__fired rec, *f = &rec;
-    if (!eel__ready_take(l, f))
-        return; /* cancelled after it was readied */
-    /* The history ring (eelgdb's "eel backtrace", EEL_CHECK's chains) costs
-     * a few percent of a callback's instructions, so it is filled only when
-     * asked for: by eelgdb, the run-time checks, or EEL_HISTORY=1. */
-    if (eel__unlikely(eel__debug_history)) {
-        l->hist[l->hist_next] = rec;
-        l->hist_next = (l->hist_next + 1) % EEL__HISTORY;
-    }
-    if (eel__unlikely(l->instr))
-        eel__instr_before(l, f);
-    l->current = f->id;
-    l->current_g = f->gid;
-    l->current_fd = f->kind == EEL__TIMER || f->kind == EEL__SIGNAL ? -1 : f->fd;
-    l->in_callback = 1;
-    f->cb(f->gid, f->arg, f->fd);
-    l->in_callback = 0;
-    l->current = 0;
-    l->current_g = 0;
-    l->current_fd = -1;
-    if (eel__unlikely(l->nforgets))
-        eel__settle_forgets(l);
-    if (eel__unlikely(l->instr))
-        eel__instr_after(l, f);
-}
-
 /* One turn; wait says whether it may block. */
 static int turn(struct eel_loop *l, int wait)
 {
@@ -139,8 +110,7 @@ static int turn(struct eel_loop *l, int wait)
         return -1;
     l->now = eel__clock_ms();
     eel__expire_timers(l);
-    while (l->ready_pos < l->ready_len && !l->break_req)
-        run_callback(l);
+    eel__run_ready(l);
     return 0;
 }
 

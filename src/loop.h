@@ -227,7 +227,7 @@ int eel__flush_changes(struct eel_loop *l);
 void eel__event_unlink_free(struct eel_loop *l, uint32_t e);
 void eel__event_unlink_io(struct eel_loop *l, uint32_t e);
 void eel__ready_push(struct eel_loop *l, uint32_t e, uint8_t state);
-int eel__ready_take(struct eel_loop *l, struct eel__fired *f);
+void eel__run_ready(struct eel_loop *l);
 void eel__events_free(struct eel_loop *l);
 uint32_t eel__event_alloc(struct eel_loop *l, uint32_t group, uint8_t kind,
                           eel_callback cb, eel_callback tcb, void *arg,
