@@ -26,11 +26,6 @@
 #define HOT static inline __attribute__((always_inline))
 #define COLD static __attribute__((noinline, cold))
 
-static int is_io(uint8_t kind)
-{
-    return kind != EEL__TIMER && kind != EEL__SIGNAL;
-}
-
 /* ---- fd table ------------------------------------------------------------ */
 
 COLD void fd_mark_slow(struct eel_loop *l, int fd)
@@ -81,8 +76,7 @@ int eel__fd_reserve(struct eel_loop *l, int fd)
     return 0;
 }
 
-HOT void fd_link(struct eel_loop *l, struct eel__event *ev, uint32_t e,
-                 struct eel__fd *f)
+HOT void fd_link(struct eel__event *ev, uint32_t e, struct eel__fd *f)
 {
     struct eel__event *x = &ev[e];
     x->next = 0;
@@ -94,7 +88,6 @@ HOT void fd_link(struct eel_loop *l, struct eel__event *ev, uint32_t e,
     f->tail = e;
     f->n[x->dir]++;
     f->want |= x->mask;
-    (void)l;
 }
 
 /* Leave the fd's waiter list; the fd is queued if its interest changed. */
@@ -261,13 +254,6 @@ HOT uint32_t event_new(struct eel_loop *l, uint32_t g, uint8_t kind,
     return e;
 }
 
-uint32_t eel__event_alloc(struct eel_loop *l, uint32_t g, uint8_t kind,
-                          eel_callback cb, eel_callback tcb, void *arg,
-                          const void *site)
-{
-    return event_new(l, g, kind, cb, tcb, arg, site);
-}
-
 /* Return a slot to the free list; the caller has unlinked it already. */
 HOT void event_free(struct eel_loop *l, struct eel__event *ev, uint32_t e)
 {
@@ -298,7 +284,7 @@ void eel__event_unlink_free(struct eel_loop *l, uint32_t e)
         /* nothing to unlink: its entry in the ready array goes stale */
     } else if (x->kind == EEL__SIGNAL) {
         eel__signal_unlink(l, e);
-    } else if (is_io(x->kind)) {
+    } else if (eel__is_io(x->kind)) {
         fd_forget(l, e);
     }
     if (x->heap)
@@ -321,24 +307,24 @@ COLD void remember(struct eel_loop *l, const struct eel__fired *f)
 void eel__run_ready(struct eel_loop *l)
 {
     while (l->ready_pos < l->ready_len && !l->break_req) {
-        struct eel__ready r = l->ready[l->ready_pos++];
+        uint32_t e = eel__ready_live(l, l->ready_pos++);
         if (l->ready_pos == l->ready_len)
             l->ready_pos = l->ready_len = 0;
-        struct eel__event *ev = l->ev, *x = &ev[r.e];
-        if (x->state < EEL__READY || (uint32_t)x->gen != r.gen)
+        if (!e)
             continue;
+        struct eel__event *ev = l->ev, *x = &ev[e];
         int timed_out = x->state == EEL__EXPIRED && x->tcb;
-        eel_event_id id = eel__make_id(x->gen, r.e);
+        eel_event_id id = eel__make_id(x->gen, e);
         eel_group_id gid = eel__make_id(l->grp[x->group].gen, x->group);
         eel_callback cb = timed_out ? x->tcb : x->cb;
         void *arg = x->arg;
         int fd = x->fd;
         uint8_t kind = x->kind;
-        event_free(l, ev, r.e);
+        event_free(l, ev, e);
         struct eel__fired f;
         if (eel__unlikely(eel__debug_history | l->instr)) {
-            f = (struct eel__fired){id, l->evi[r.e].cause, gid, cb, arg,
-                                    l->evi[r.e].site, fd, kind,
+            f = (struct eel__fired){id, l->evi[e].cause, gid, cb, arg,
+                                    l->evi[e].site, fd, kind,
                                     (uint8_t)timed_out};
             if (eel__debug_history)
                 remember(l, &f);
@@ -347,7 +333,7 @@ void eel__run_ready(struct eel_loop *l)
         }
         l->current = id;
         l->current_g = gid;
-        l->current_fd = is_io(kind) ? fd : -1;
+        l->current_fd = eel__is_io(kind) ? fd : -1;
         l->in_callback = 1;
         cb(gid, arg, fd);
         l->in_callback = 0;
@@ -508,7 +494,7 @@ HOT eel_event_id add_io(eel_group_id gid, uint8_t kind, uint8_t dir,
     x->fd = fd;
     x->mask = (uint8_t)mask;
     x->dir = dir;
-    fd_link(l, l->ev, e, f);
+    fd_link(l->ev, e, f);
     if (ms >= 0 && eel__heap_push(l, e, l->now + (uint64_t)ms) < 0) {
         eel__event_unlink_free(l, e);
         return refuse(l, gid, ENOMEM, site);
@@ -625,10 +611,8 @@ int eel_close(int fd)
             eel__event_unlink_free(l, f->head);
         /* Events already readied this turn must not run either. */
         for (uint32_t i = l->ready_pos; i < l->ready_len; i++) {
-            uint32_t e = l->ready[i].e;
-            struct eel__event *x = &l->ev[e];
-            if (x->state >= EEL__READY && (uint32_t)x->gen == l->ready[i].gen &&
-                is_io(x->kind) && x->fd == fd)
+            uint32_t e = eel__ready_live(l, i);
+            if (e && eel__is_io(l->ev[e].kind) && l->ev[e].fd == fd)
                 eel__event_unlink_free(l, e);
         }
         if (f->kmask)

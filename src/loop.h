@@ -206,6 +206,22 @@ static inline eel_group_id eel__group_id(struct eel_loop *l, uint32_t slot)
     return eel__make_id(l->grp[slot].gen, slot);
 }
 
+/* Timers and signals have no fd (a signal's fd field is its number). */
+static inline int eel__is_io(uint8_t kind)
+{
+    return kind != EEL__TIMER && kind != EEL__SIGNAL;
+}
+
+/* The slot of ready-array entry i if its event is still due, or 0 if it was
+ * cancelled (or its slot reused) after it was readied. */
+static inline uint32_t eel__ready_live(const struct eel_loop *l, uint32_t i)
+{
+    uint32_t e = l->ready[i].e;
+    const struct eel__event *x = &l->ev[e];
+    return x->state >= EEL__READY && (uint32_t)x->gen == l->ready[i].gen ? e
+                                                                         : 0;
+}
+
 /* The group slot of a live gid, or 0. */
 static inline uint32_t eel__group_lookup(struct eel_loop *l, eel_group_id gid)
 {
@@ -229,9 +245,6 @@ void eel__event_unlink_io(struct eel_loop *l, uint32_t e);
 void eel__ready_push(struct eel_loop *l, uint32_t e, uint8_t state);
 void eel__run_ready(struct eel_loop *l);
 void eel__events_free(struct eel_loop *l);
-uint32_t eel__event_alloc(struct eel_loop *l, uint32_t group, uint8_t kind,
-                          eel_callback cb, eel_callback tcb, void *arg,
-                          const void *site);
 
 /* timers.c */
 int eel__heap_push(struct eel_loop *l, uint32_t e, uint64_t deadline);

@@ -207,18 +207,13 @@ static struct rt_fd *fd_entry(struct eel_loop *l, int fd)
     return &s->fds[fd];
 }
 
-static int is_io(uint8_t kind)
-{
-    return kind != EEL__TIMER && kind != EEL__SIGNAL;
-}
-
 void eel__check_registered(struct eel_loop *l, uint32_t e)
 {
     struct rt_state *s = eel__rt;
     const struct eel__event *x = &l->ev[e];
     if (l->in_callback)
         s->expect_pending++;
-    if (!is_io(x->kind) || l->fds[x->fd].head != e)
+    if (!eel__is_io(x->kind) || l->fds[x->fd].head != e)
         return;
     /* The first waiter: remember which file the fd is now. */
     struct rt_fd *r = fd_entry(l, x->fd);
@@ -249,9 +244,8 @@ static void report_closed(struct eel_loop *l, int fd, uint32_t e,
 static int has_ready(struct eel_loop *l, int fd)
 {
     for (uint32_t i = l->ready_pos; i < l->ready_len; i++) {
-        const struct eel__event *x = &l->ev[l->ready[i].e];
-        if (x->state >= EEL__READY && is_io(x->kind) && x->fd == fd &&
-            (uint32_t)x->gen == l->ready[i].gen)
+        uint32_t e = eel__ready_live(l, i);
+        if (e && eel__is_io(l->ev[e].kind) && l->ev[e].fd == fd)
             return 1;
     }
     return 0;
@@ -291,9 +285,8 @@ void eel__check_before_wait(struct eel_loop *l)
     }
     /* Waiters the loop woke itself because their fd went bad. */
     for (uint32_t i = l->ready_pos; i < l->ready_len; i++) {
-        uint32_t e = l->ready[i].e;
-        if (l->ev[e].state >= EEL__READY && is_io(l->ev[e].kind) &&
-            (uint32_t)l->ev[e].fd < n)
+        uint32_t e = eel__ready_live(l, i);
+        if (e && eel__is_io(l->ev[e].kind) && (uint32_t)l->ev[e].fd < n)
             check_fd(l, l->ev[e].fd, e);
     }
 }
