@@ -1,12 +1,18 @@
 /*
  * events.c - registering, cancelling and readying one-shot events.
  *
- * An event slot sits in exactly one of: the free list, an fd's waiter list
- * (and maybe the timer heap), a signal's waiter list, the timer heap alone,
- * or the ready array; and, while pending, in its group's list.  The backend
- * is told about a changed interest only at the next wait
- * (eel__flush_changes), so an fd that is re-armed from its own callback
- * never costs a system call.
+ * An event slot sits in the free list, or in its group's list and one of:
+ * an fd's waiter list (and maybe the timer heap), a signal's waiter list,
+ * the timer heap alone.  A due event is also in the ready array; an I/O
+ * one keeps its place in the fd's list until its callback runs.
+ *
+ * While a callback runs, its slot is kept where it was (l->held, state
+ * EEL__FIRED, its id already stale): a callback that registers again the
+ * same kind of wait on the same fd and group, the common "read more" of a
+ * connection, takes the slot back without touching a list, the fd's
+ * interest or the group.  Otherwise the slot is let go when the callback
+ * returns.  The backend is told about a changed interest only at the next
+ * wait (eel__flush_changes), so re-arming never costs a system call.
  *
  * This file is the hot path of every event: register, ready, run.  The
  * small helpers are forced inline and read each array through one local
@@ -14,6 +20,7 @@
  * the fastest loops (bench/dispatch/callgrind.sh).
  */
 #include "backend.h"
+#include "heap.h"
 #include "instrument.h"
 #include "loop.h"
 
@@ -76,6 +83,16 @@ int eel__fd_reserve(struct eel_loop *l, int fd)
     return 0;
 }
 
+/* The interest the kernel should hold: what the waiters want or, with no
+ * waiter at all, read interest kept lazily (see eel__flush_changes) unless
+ * the fd spoke with nobody listening.  Keeping it only for an fd without
+ * waiters means a change of interest, and so the system call that finds
+ * an fd closed under us, still comes when waiters are left. */
+HOT unsigned fd_target(const struct eel__fd *f)
+{
+    return f->want ? f->want : f->narrow ? 0u : f->kmask & EEL__IN;
+}
+
 HOT void fd_link(struct eel__event *ev, uint32_t e, struct eel__fd *f)
 {
     struct eel__event *x = &ev[e];
@@ -105,7 +122,8 @@ HOT void fd_unlink(struct eel_loop *l, struct eel__event *ev, uint32_t e)
         f->tail = x->prev;
     if (--f->n[x->dir] == 0) {
         f->want &= (uint8_t)~x->mask;
-        fd_mark(l, x->fd, f);
+        if (fd_target(f) != f->kmask)
+            fd_mark(l, x->fd, f);
     }
 }
 
@@ -130,7 +148,10 @@ static void fd_forget(struct eel_loop *l, uint32_t e)
     int fd = l->ev[e].fd;
     fd_unlink(l, l->ev, e);
     struct eel__fd *f = &l->fds[fd];
-    if (!f->kmask || f->head || f->forgot)
+    /* The running callback's own slot is let go before the forgets are
+     * settled: it does not count as a waiter. */
+    int alone = !f->head || (f->head == l->held && f->tail == l->held);
+    if (!f->kmask || !alone || f->forgot)
         return;
     if (!l->in_callback) {
         fd_drop(l, fd, f);
@@ -222,28 +243,18 @@ COLD int grow_events(struct eel_loop *l)
     return 0;
 }
 
-HOT uint32_t event_new(struct eel_loop *l, uint32_t g, uint8_t kind,
-                       eel_callback cb, eel_callback tcb, void *arg,
-                       const void *site)
+/* Take a free slot into group g's list and count it pending; 0 if out of
+ * memory.  The caller fills in the rest (event_fill). */
+HOT uint32_t slot_take(struct eel_loop *l, uint32_t g)
 {
-    if (eel__unlikely(!l->ev_free) && grow_events(l) < 0) {
-        errno = ENOMEM;
+    if (eel__unlikely(!l->ev_free) && grow_events(l) < 0)
         return 0;
-    }
     struct eel__event *ev = l->ev;
     uint32_t e = l->ev_free;
     struct eel__event *x = &ev[e];
-    l->ev_free = x->next;
-    x->kind = kind;
-    x->state = EEL__WAITING;
-    x->group = g;
-    x->heap = 0;
-    x->cb = cb;
-    x->tcb = tcb;
-    x->arg = arg;
-    l->evi[e].cause = l->current;
-    l->evi[e].site = site;
     struct eel__group *gr = &l->grp[g];
+    l->ev_free = x->next;
+    x->group = g;
     x->gprev = 0;
     x->gnext = gr->head;
     if (gr->head)
@@ -254,42 +265,104 @@ HOT uint32_t event_new(struct eel_loop *l, uint32_t g, uint8_t kind,
     return e;
 }
 
-/* Return a slot to the free list; the caller has unlinked it already. */
-HOT void event_free(struct eel_loop *l, struct eel__event *ev, uint32_t e)
+/* Leave the group's list and go back to the free list. */
+HOT void slot_put(struct eel_loop *l, struct eel__event *ev, uint32_t e)
 {
     struct eel__event *x = &ev[e];
-    struct eel__group *gr = &l->grp[x->group];
     if (x->gprev)
         ev[x->gprev].gnext = x->gnext;
     else
-        gr->head = x->gnext;
+        l->grp[x->group].head = x->gnext;
     if (x->gnext)
         ev[x->gnext].gprev = x->gprev;
-    gr->npending--;
-    l->npending--;
     x->state = EEL__FREE;
-    x->gen = eel__next_gen(x->gen);
     x->next = l->ev_free;
     l->ev_free = e;
 }
 
-void eel__event_unlink_free(struct eel_loop *l, uint32_t e)
+/* A pending event stops being one: its id goes stale, counts drop. */
+HOT void event_retire(struct eel_loop *l, struct eel__event *x)
+{
+    x->gen = eel__next_gen(x->gen);
+    l->grp[x->group].npending--;
+    l->npending--;
+}
+
+/* Return a pending slot to the free list; the caller unlinked it. */
+HOT void event_free(struct eel_loop *l, struct eel__event *ev, uint32_t e)
+{
+    event_retire(l, &ev[e]);
+    slot_put(l, ev, e);
+}
+
+HOT void event_fill(struct eel_loop *l, uint32_t e, uint8_t kind,
+                    eel_callback cb, eel_callback tcb, void *arg,
+                    const void *site)
 {
     struct eel__event *x = &l->ev[e];
+    x->kind = kind;
+    x->state = EEL__WAITING;
+    x->cb = cb;
+    x->tcb = tcb;
+    x->arg = arg;
+    l->evi[e].cause = l->current;
+    l->evi[e].site = site;
+}
+
+/* The running callback's slot, taken back for a registration in group g
+ * on fd (-1 for a timer) in direction dir, if it waited for just that;
+ * else 0. */
+HOT uint32_t held_take(struct eel_loop *l, uint32_t g, int fd, uint8_t dir)
+{
+    uint32_t e = l->held;
+    if (!e)
+        return 0;
+    struct eel__event *x = &l->ev[e];
+    if (x->fd != fd || x->group != g || x->dir != dir)
+        return 0;
+    l->held = 0;
+    l->grp[g].npending++;
+    l->npending++;
+    return e;
+}
+
+/* The running callback did not take its slot back: let it go. */
+COLD void held_release(struct eel_loop *l)
+{
+    uint32_t e = l->held;
+    struct eel__event *ev = l->ev;
+    l->held = 0;
+    if (eel__is_io(ev[e].kind))
+        fd_unlink(l, ev, e);
+    slot_put(l, ev, e);
+}
+
+HOT void unlink_free(struct eel_loop *l, uint32_t e)
+{
+    struct eel__event *x = &l->ev[e];
+    if (eel__unlikely(x->state == EEL__FIRED)) {
+        held_release(l); /* a group deleted or an fd closed by its cb */
+        return;
+    }
     /* Every way an event goes without its callback (eel_cancel, a group
      * deleted, eel_close) passes here, so the checks see them all. */
     if (eel__unlikely(l->instr))
         eel__instr_cancelled(l, e);
-    if (x->state == EEL__READY || x->state == EEL__EXPIRED) {
-        /* nothing to unlink: its entry in the ready array goes stale */
-    } else if (x->kind == EEL__SIGNAL) {
+    if (eel__is_io(x->kind)) {
+        if (x->state != EEL__EXPIRED) /* still in the fd's list */
+            fd_forget(l, e);
+    } else if (x->kind == EEL__SIGNAL && x->state == EEL__WAITING) {
         eel__signal_unlink(l, e);
-    } else if (eel__is_io(x->kind)) {
-        fd_forget(l, e);
     }
+    /* A due event's entry in the ready array goes stale by itself. */
     if (x->heap)
         eel__heap_remove(l, e);
     event_free(l, l->ev, e);
+}
+
+void eel__event_unlink_free(struct eel_loop *l, uint32_t e)
+{
+    unlink_free(l, e);
 }
 
 COLD void remember(struct eel_loop *l, const struct eel__fired *f)
@@ -298,55 +371,104 @@ COLD void remember(struct eel_loop *l, const struct eel__fired *f)
     l->hist_next = (l->hist_next + 1) % EEL__HISTORY;
 }
 
-/* Runs the ready array in order until it is empty or eel_break() is
- * called.  Each event's slot is freed before its callback runs, so the
- * callback sees its own id as fired; an entry whose event was cancelled
- * meanwhile is skipped (state or generation no longer match).  The record
- * of the call is only built in memory when the history ring or the
- * run-time checks want it. */
-void eel__run_ready(struct eel_loop *l)
+/* What running a due event that is not a readied I/O wait takes: a timer
+ * (its slot is held like an I/O wait's), a signal, or an I/O wait whose
+ * timer won (freed at once: no longer in its fd's list).  Sets *fd to the
+ * fd the callback is given and *cfd to eel__loop's current_fd; returns
+ * the function to call. */
+COLD eel_callback fire_other(struct eel_loop *l, uint32_t e, int *fd,
+                             int *cfd, uint8_t *timed_out)
 {
-    while (l->ready_pos < l->ready_len && !l->break_req) {
-        uint32_t e = eel__ready_live(l, l->ready_pos++);
-        if (l->ready_pos == l->ready_len)
-            l->ready_pos = l->ready_len = 0;
-        if (!e)
-            continue;
-        struct eel__event *ev = l->ev, *x = &ev[e];
-        int timed_out = x->state == EEL__EXPIRED && x->tcb;
-        eel_event_id id = eel__make_id(x->gen, e);
-        eel_group_id gid = eel__make_id(l->grp[x->group].gen, x->group);
-        eel_callback cb = timed_out ? x->tcb : x->cb;
-        void *arg = x->arg;
-        int fd = x->fd;
-        uint8_t kind = x->kind;
-        event_free(l, ev, e);
-        struct eel__fired f;
-        if (eel__unlikely(eel__debug_history | l->instr)) {
-            f = (struct eel__fired){id, l->evi[e].cause, gid, cb, arg,
-                                    l->evi[e].site, fd, kind,
-                                    (uint8_t)timed_out};
-            if (eel__debug_history)
-                remember(l, &f);
-            if (l->instr)
-                eel__instr_before(l, &f);
-        }
-        l->current = id;
-        l->current_g = gid;
-        l->current_fd = eel__is_io(kind) ? fd : -1;
-        l->in_callback = 1;
-        cb(gid, arg, fd);
-        l->in_callback = 0;
-        l->current = 0;
-        l->current_g = 0;
-        l->current_fd = -1;
-        if (eel__unlikely(l->nforgets))
-            eel__settle_forgets(l);
-        if (eel__unlikely(l->instr))
-            eel__instr_after(l, &f);
+    struct eel__event *x = &l->ev[e];
+    *timed_out = x->state == EEL__EXPIRED && x->tcb;
+    eel_callback cb = *timed_out ? x->tcb : x->cb;
+    *fd = x->fd;
+    *cfd = eel__is_io(x->kind) ? x->fd : -1;
+    if (x->kind == EEL__TIMER) {
+        event_retire(l, x);
+        x->state = EEL__FIRED;
+        l->held = e;
+    } else {
+        event_free(l, l->ev, e);
     }
+    return cb;
 }
 
+/* What the history ring and the run-time checks see before a callback. */
+COLD void before_callback(struct eel_loop *l, struct eel__fired *f,
+                          eel_event_id id, eel_group_id gid, uint32_t e,
+                          eel_callback cb, void *arg, int fd,
+                          uint8_t timed_out)
+{
+    *f = (struct eel__fired){id, l->evi[e].cause, gid, cb, arg,
+                             l->evi[e].site, fd, l->ev[e].kind, timed_out};
+    if (eel__debug_history)
+        remember(l, f);
+    if (l->instr)
+        eel__instr_before(l, f);
+}
+
+/* Runs the ready array in order until it is empty or eel_break() is
+ * called.  An entry whose event was cancelled meanwhile is skipped (state
+ * or generation no longer match).  Each event's id is stale before its
+ * callback runs; a readied I/O wait's or a timer's slot is held for the
+ * callback to take back (add_io, held_take), the others are freed at once.
+ * Callbacks never add to the array (only a turn does), so its length is
+ * read once; the position is stored before each call for eel_close(). */
+void eel__run_ready(struct eel_loop *l)
+{
+    uint32_t i = l->ready_pos, n = l->ready_len;
+    l->in_callback = 1;
+    while (i < n && !l->break_req) {
+        uint32_t e = eel__ready_live(l, i++);
+        l->ready_pos = i;
+        if (!e)
+            continue;
+        struct eel__event *x = &l->ev[e];
+        uint32_t g = x->group;
+        eel_event_id id = eel__make_id(x->gen, e);
+        eel_group_id gid = eel__make_id(l->grp[g].gen, g);
+        void *arg = x->arg;
+        eel_callback cb;
+        int fd, cfd;
+        uint8_t timed_out = 0;
+        if (eel__likely(x->state == EEL__READY && x->kind != EEL__SIGNAL)) {
+            cb = x->cb; /* an I/O wait, still in its fd's list: hold it */
+            fd = cfd = x->fd;
+            event_retire(l, x);
+            x->state = EEL__FIRED;
+            l->held = e;
+        } else {
+            cb = fire_other(l, e, &fd, &cfd, &timed_out);
+        }
+        struct eel__fired f;
+        if (eel__unlikely(eel__debug_history | l->instr))
+            before_callback(l, &f, id, gid, e, cb, arg, fd, timed_out);
+        l->current = id;
+        l->current_g = gid;
+        l->current_fd = cfd;
+        cb(gid, arg, fd);
+        if (l->held)
+            held_release(l);
+        if (eel__unlikely(l->nforgets))
+            eel__settle_forgets(l);
+        if (eel__unlikely(l->instr)) {
+            l->current = 0;
+            l->current_g = 0;
+            l->current_fd = -1;
+            eel__instr_after(l, &f);
+        }
+    }
+    if (i == n)
+        l->ready_pos = l->ready_len = 0;
+    l->in_callback = 0;
+    l->current = 0;
+    l->current_g = 0;
+    l->current_fd = -1;
+}
+
+/* Readies fd's waiters that revents concerns.  They keep their place in the
+ * fd's list (and its interest) until their callback runs. */
 void eel__fd_ready(struct eel_loop *l, int fd, unsigned revents)
 {
     if (eel__unlikely((uint32_t)fd >= l->fd_cap))
@@ -356,22 +478,19 @@ void eel__fd_ready(struct eel_loop *l, int fd, unsigned revents)
         eel__signal_ready(l);
         return;
     }
+    /* An error or hang-up wakes every waiter: a read or write will report
+     * it, which is what the callback needs to see. */
+    unsigned hit = revents & EEL__ERR ? ~0u : revents;
     struct eel__event *ev = l->ev;
-    uint32_t e = f->head;
     int woke = 0;
-    while (e) {
+    for (uint32_t e = f->head; e; e = ev[e].next) {
         struct eel__event *x = &ev[e];
-        uint32_t next = x->next;
-        /* An error or hang-up wakes every waiter: a read or write will
-         * report it, which is what the callback needs to see. */
-        if ((revents & EEL__ERR) || (revents & x->mask)) {
-            fd_unlink(l, ev, e);
-            if (x->heap)
-                eel__heap_remove(l, e);
-            ready_push(l, x, e, EEL__READY);
-            woke = 1;
-        }
-        e = next;
+        if (x->state != EEL__WAITING || !(hit & x->mask))
+            continue;
+        if (x->heap)
+            eel__heap_remove(l, e);
+        ready_push(l, x, e, EEL__READY);
+        woke = 1;
     }
     if (eel__unlikely(!woke)) {
         /* Interest kept lazily (see eel__flush_changes) and the fd spoke
@@ -381,12 +500,11 @@ void eel__fd_ready(struct eel_loop *l, int fd, unsigned revents)
     }
 }
 
-/* Hands changed interest to the backend.  When an fd is left with no
- * waiter at all, its read interest is kept (lazily) rather than dropped: a
- * connection that goes
- * quiet between a request and its response is then re-armed later with one
- * system call instead of two, and a still-registered fd costs nothing until
- * it speaks with nobody listening (eel__fd_ready then asks for the drop).
+/* Hands changed interest to the backend.  When an fd's last waiter goes,
+ * its read interest is kept (lazily) rather than dropped: a connection
+ * that goes quiet between a request and its response is then re-armed
+ * later with no system call, and the kept interest costs nothing until the
+ * fd speaks with nobody listening (eel__fd_ready then asks for the drop).
  * Write interest is always dropped: a socket is nearly always writable. */
 int eel__flush_changes(struct eel_loop *l)
 {
@@ -394,9 +512,7 @@ int eel__flush_changes(struct eel_loop *l)
         int fd = l->changes[i];
         struct eel__fd *f = &l->fds[fd];
         f->dirty = 0;
-        unsigned target = f->want;
-        if (!target && !f->narrow)
-            target = f->kmask & EEL__IN;
+        unsigned target = fd_target(f);
         f->narrow = 0;
         if (target == f->kmask)
             continue;
@@ -467,39 +583,70 @@ COLD int fd_prepare(struct eel_loop *l, int fd)
     return 0;
 }
 
+/* Every I/O registration but the fast one (add_io). */
+static __attribute__((noinline)) eel_event_id
+add_io_slow(eel_group_id gid, uint8_t kind, uint8_t dir, eel_callback cb,
+            eel_callback tcb, void *arg, int fd, int ms, const void *site)
+{
+    struct eel_loop *l = eel__loop;
+    uint32_t g, e;
+    if (eel__unlikely(!l || !cb || !(g = eel__group_lookup(l, gid))))
+        return refuse(l, gid, EINVAL, site);
+    if (!(e = held_take(l, g, fd, dir))) {
+        if (eel__unlikely((uint32_t)fd >= l->fd_cap || l->fds[fd].intern) &&
+            fd_prepare(l, fd) < 0)
+            return refuse(l, gid, errno, site);
+        struct eel__fd *f = &l->fds[fd];
+        unsigned mask = 1u << dir;
+        if (eel__unlikely(!f->kmask || (!f->want && fd != l->current_fd &&
+                                        !f->forgot))) {
+            if (fd_attach(l, fd, f->want | mask) < 0)
+                return refuse(l, gid, errno, site);
+        }
+        if (eel__unlikely(!(e = slot_take(l, g))))
+            return refuse(l, gid, ENOMEM, site);
+        struct eel__event *x = &l->ev[e];
+        x->fd = fd;
+        x->mask = (uint8_t)mask;
+        x->dir = dir;
+        fd_link(l->ev, e, f);
+        if (fd_target(f) != f->kmask)
+            fd_mark(l, fd, f);
+    }
+    event_fill(l, e, kind, cb, tcb, arg, site);
+    if (ms >= 0 && eel__heap_push(l, e, l->now + (uint64_t)ms) < 0) {
+        unlink_free(l, e);
+        return refuse(l, gid, ENOMEM, site);
+    }
+    return finish(l, e);
+}
+
+/* A callback re-arming, without a timeout, the wait it was called for:
+ * most registrations of a busy program.  Its slot is still held (see the
+ * top of this file) and already linked everywhere, so the registration is
+ * a few stores.  A held slot's group is live: deleting it lets the slot go.
+ * Anything else, or with the debugger's hooks or the checks on, takes the
+ * general path. */
 HOT eel_event_id add_io(eel_group_id gid, uint8_t kind, uint8_t dir,
                         eel_callback cb, eel_callback tcb, void *arg, int fd,
                         int ms, const void *site)
 {
     struct eel_loop *l = eel__loop;
-    uint32_t g;
-    if (eel__unlikely(!l || !cb || !(g = eel__group_lookup(l, gid))))
-        return refuse(l, gid, EINVAL, site);
-    if (eel__unlikely((uint32_t)fd >= l->fd_cap || l->fds[fd].intern) &&
-        fd_prepare(l, fd) < 0)
-        return refuse(l, gid, errno, site);
-    struct eel__fd *f = &l->fds[fd];
-    unsigned mask = 1u << dir, want = f->want | mask;
-    if (eel__unlikely(!f->kmask ||
-                      (!f->want && fd != l->current_fd && !f->forgot))) {
-        if (fd_attach(l, fd, want) < 0)
-            return refuse(l, gid, errno, site);
-    } else if (want != f->kmask) {
-        fd_mark(l, fd, f);
+    uint32_t e;
+    if (eel__likely(l && cb && ms < 0 && (e = l->held))) {
+        struct eel__event *x = &l->ev[e];
+        uint32_t g = x->group;
+        if (eel__likely(x->fd == fd && x->dir == dir &&
+                        eel__group_id(l, g) == gid &&
+                        !(eel__debug_hooks | l->instr))) {
+            l->held = 0;
+            l->grp[g].npending++;
+            l->npending++;
+            event_fill(l, e, kind, cb, tcb, arg, site);
+            return eel__make_id(x->gen, e);
+        }
     }
-    uint32_t e = event_new(l, g, kind, cb, tcb, arg, site);
-    if (eel__unlikely(!e))
-        return refuse(l, gid, ENOMEM, site);
-    struct eel__event *x = &l->ev[e];
-    x->fd = fd;
-    x->mask = (uint8_t)mask;
-    x->dir = dir;
-    fd_link(l->ev, e, f);
-    if (ms >= 0 && eel__heap_push(l, e, l->now + (uint64_t)ms) < 0) {
-        eel__event_unlink_free(l, e);
-        return refuse(l, gid, ENOMEM, site);
-    }
-    return finish(l, e);
+    return add_io_slow(gid, kind, dir, cb, tcb, arg, fd, ms, site);
 }
 
 #define SITE __builtin_return_address(0)
@@ -544,15 +691,18 @@ eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg,
 {
     struct eel_loop *l = eel__loop;
     const void *site = SITE;
-    uint32_t g;
-    if (!l || !cb || ms < 0 || !(g = eel__group_lookup(l, gid)))
+    uint32_t g, e;
+    if (eel__unlikely(!l || !cb || ms < 0 || !(g = eel__group_lookup(l, gid))))
         return refuse(l, gid, EINVAL, site);
-    uint32_t e = event_new(l, g, EEL__TIMER, cb, NULL, arg, site);
-    if (!e)
-        return refuse(l, gid, ENOMEM, site);
-    l->ev[e].fd = -1;
-    if (eel__heap_push(l, e, l->now + (uint64_t)ms) < 0) {
-        eel__event_unlink_free(l, e);
+    if (!(e = held_take(l, g, -1, EEL__NO_DIR))) {
+        if (eel__unlikely(!(e = slot_take(l, g))))
+            return refuse(l, gid, ENOMEM, site);
+        l->ev[e].fd = -1;
+        l->ev[e].dir = EEL__NO_DIR;
+    }
+    event_fill(l, e, EEL__TIMER, cb, NULL, arg, site);
+    if (eel__unlikely(eel__heap_push(l, e, l->now + (uint64_t)ms) < 0)) {
+        unlink_free(l, e);
         return refuse(l, gid, ENOMEM, site);
     }
     return finish(l, e);
@@ -563,12 +713,13 @@ eel_event_id eel_add_signal(eel_group_id gid, eel_callback cb, void *arg,
 {
     struct eel_loop *l = eel__loop;
     const void *site = SITE;
-    uint32_t g;
+    uint32_t g, e;
     if (!l || !cb || !(g = eel__group_lookup(l, gid)))
         return refuse(l, gid, EINVAL, site);
-    uint32_t e = event_new(l, g, EEL__SIGNAL, cb, NULL, arg, site);
-    if (!e)
+    if (!(e = slot_take(l, g)))
         return refuse(l, gid, ENOMEM, site);
+    event_fill(l, e, EEL__SIGNAL, cb, NULL, arg, site);
+    l->ev[e].dir = EEL__NO_DIR;
     if (eel__signal_watch(l, e, signum) < 0) {
         int err = errno;
         event_free(l, l->ev, e);
@@ -579,11 +730,11 @@ eel_event_id eel_add_signal(eel_group_id gid, eel_callback cb, void *arg,
 
 /* ---- Cancelling ---------------------------------------------------------- */
 
-static uint32_t event_lookup(struct eel_loop *l, eel_event_id id)
+HOT uint32_t event_lookup(struct eel_loop *l, eel_event_id id)
 {
     uint32_t e = eel__id_slot(id);
     if (!l || e == 0 || e >= l->ev_cap || l->ev[e].gen != eel__id_gen(id) ||
-        l->ev[e].state == EEL__FREE)
+        l->ev[e].state < EEL__WAITING)
         return 0;
     return e;
 }
@@ -592,13 +743,13 @@ int eel_cancel(eel_event_id id)
 {
     struct eel_loop *l = eel__loop;
     uint32_t e = event_lookup(l, id);
-    if (!e) {
+    if (eel__unlikely(!e)) {
         if (l && l->instr)
             eel__instr_misuse(l, EEL__MISUSE_STALE_CANCEL, id, SITE);
         errno = EINVAL;
         return -1;
     }
-    eel__event_unlink_free(l, e);
+    unlink_free(l, e);
     return 0;
 }
 
@@ -607,13 +758,15 @@ int eel_close(int fd)
     struct eel_loop *l = eel__loop;
     if (l && fd >= 0 && (uint32_t)fd < l->fd_cap && !l->fds[fd].intern) {
         struct eel__fd *f = &l->fds[fd];
+        /* Its waiters, readied ones included, and the running callback's
+         * own slot if it was for fd. */
         while (f->head)
-            eel__event_unlink_free(l, f->head);
-        /* Events already readied this turn must not run either. */
+            unlink_free(l, f->head);
+        /* I/O waits whose timer won this turn must not run either. */
         for (uint32_t i = l->ready_pos; i < l->ready_len; i++) {
             uint32_t e = eel__ready_live(l, i);
             if (e && eel__is_io(l->ev[e].kind) && l->ev[e].fd == fd)
-                eel__event_unlink_free(l, e);
+                unlink_free(l, e);
         }
         if (f->kmask)
             l->backend->set_interest(l, fd, f->kmask, 0);

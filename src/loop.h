@@ -40,12 +40,19 @@ enum eel__kind {
     EEL__SIGNAL = 7
 };
 
+/* The order matters: a pending event is >= EEL__WAITING, one whose
+ * callback is due is >= EEL__READY. */
 enum eel__state {
     EEL__FREE = 0,    /* on the free list */
-    EEL__WAITING = 1, /* in an fd/signal list and/or the timer heap */
-    EEL__READY = 2,   /* in the ready queue; cb will run */
-    EEL__EXPIRED = 3  /* in the ready queue; timeout_cb (or a timer's cb) */
+    EEL__FIRED = 1,   /* its callback is running; kept for a re-arm (l->held) */
+    EEL__WAITING = 2, /* in an fd/signal list and/or the timer heap */
+    EEL__READY = 3,   /* in the ready array, cb will run; an I/O event stays
+                         in its fd's list until then */
+    EEL__EXPIRED = 4  /* in the ready array; timeout_cb (or a timer's cb) */
 };
+
+/* A timer's or signal's dir: never matches an I/O wait's (held_take). */
+#define EEL__NO_DIR 3
 
 /* Readiness bits, shared by the fd table and the backends. */
 #define EEL__IN 1u
@@ -58,7 +65,7 @@ struct eel__event {
     uint8_t kind;    /* enum eel__kind */
     uint8_t state;   /* enum eel__state */
     uint8_t mask;    /* EEL__IN/OUT/ERR this event waits for */
-    uint8_t dir;     /* that bit's index: 0 in, 1 out, 2 error */
+    uint8_t dir;     /* that bit's index: 0 in, 1 out, 2 error; EEL__NO_DIR */
     int fd;          /* fd, signal number, or -1 */
     uint32_t group;  /* group slot */
     uint32_t heap;   /* position in the timer heap, 0 if not there */
@@ -155,6 +162,7 @@ struct eel_loop {
     uint32_t ready_pos, ready_len, ready_cap;
 
     uint32_t npending; /* user events pending in the loop */
+    uint32_t held;     /* the running callback's slot (EEL__FIRED), or 0 */
     uint64_t now;      /* cached monotonic ms */
 
     eel_event_id current;   /* event whose callback is running */
@@ -195,11 +203,11 @@ static inline uint64_t eel__id_gen(uint64_t id)
 {
     return id >> EEL__SLOT_BITS;
 }
-/* The next generation of a slot; never 0, so no id is ever 0. */
+/* The next generation of a slot.  It may wrap to 0: no id is ever 0 all
+ * the same, since slot 0 is never used. */
 static inline uint64_t eel__next_gen(uint64_t gen)
 {
-    gen = (gen + 1) & EEL__GEN_MASK;
-    return gen ? gen : 1;
+    return (gen + 1) & EEL__GEN_MASK;
 }
 static inline eel_group_id eel__group_id(struct eel_loop *l, uint32_t slot)
 {
@@ -246,9 +254,7 @@ void eel__ready_push(struct eel_loop *l, uint32_t e, uint8_t state);
 void eel__run_ready(struct eel_loop *l);
 void eel__events_free(struct eel_loop *l);
 
-/* timers.c */
-int eel__heap_push(struct eel_loop *l, uint32_t e, uint64_t deadline);
-void eel__heap_remove(struct eel_loop *l, uint32_t e);
+/* timers.c (the heap itself is in heap.h) */
 void eel__expire_timers(struct eel_loop *l);
 int eel__next_timeout(struct eel_loop *l);
 void eel__timers_free(struct eel_loop *l);

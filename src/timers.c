@@ -1,91 +1,21 @@
 /*
- * timers.c - timer deadlines in a 4-ary min-heap.
- *
- * Four children per node halve the tree's height against a binary heap and
- * keep siblings in one cache line; ties are broken by registration order so
- * timers with equal deadlines fire in the order they were added.
+ * timers.c - what the loop does with the timer heap (heap.h) once a turn:
+ * move due timers to the ready array, and say how long it may wait.
  */
+#include "heap.h"
 #include "loop.h"
 
 #include <stdlib.h>
 
-#define ARITY 4
-
-static inline int before(const struct eel__heap_entry *a,
-                  const struct eel__heap_entry *b)
+int eel__heap_grow(struct eel_loop *l)
 {
-    return a->deadline < b->deadline ||
-           (a->deadline == b->deadline && (int32_t)(a->seq - b->seq) < 0);
-}
-
-static inline void place(struct eel_loop *l, uint32_t i, struct eel__heap_entry h)
-{
-    l->heap[i] = h;
-    l->ev[h.ev].heap = i + 1;
-}
-
-static void sift_up(struct eel_loop *l, uint32_t i)
-{
-    struct eel__heap_entry h = l->heap[i];
-    while (i > 0) {
-        uint32_t p = (i - 1) / ARITY;
-        if (!before(&h, &l->heap[p]))
-            break;
-        place(l, i, l->heap[p]);
-        i = p;
-    }
-    place(l, i, h);
-}
-
-static void sift_down(struct eel_loop *l, uint32_t i)
-{
-    struct eel__heap_entry h = l->heap[i];
-    for (;;) {
-        uint32_t c = i * ARITY + 1, best = i;
-        const struct eel__heap_entry *b = &h;
-        for (uint32_t k = c; k < c + ARITY && k < l->heap_len; k++) {
-            if (before(&l->heap[k], b)) {
-                best = k;
-                b = &l->heap[k];
-            }
-        }
-        if (best == i)
-            break;
-        place(l, i, l->heap[best]);
-        i = best;
-    }
-    place(l, i, h);
-}
-
-int eel__heap_push(struct eel_loop *l, uint32_t e, uint64_t deadline)
-{
-    if (l->heap_len == l->heap_cap) {
-        uint32_t cap = l->heap_cap ? l->heap_cap * 2 : 64;
-        struct eel__heap_entry *h = realloc(l->heap, cap * sizeof(*h));
-        if (!h)
-            return -1;
-        l->heap = h;
-        l->heap_cap = cap;
-    }
-    struct eel__heap_entry h = {deadline, l->timer_seq++, e};
-    l->heap[l->heap_len] = h;
-    l->ev[e].heap = ++l->heap_len;
-    sift_up(l, l->heap_len - 1);
+    uint32_t cap = l->heap_cap ? l->heap_cap * 2 : 64;
+    struct eel__heap_entry *h = realloc(l->heap, cap * sizeof(*h));
+    if (!h)
+        return -1;
+    l->heap = h;
+    l->heap_cap = cap;
     return 0;
-}
-
-void eel__heap_remove(struct eel_loop *l, uint32_t e)
-{
-    uint32_t i = l->ev[e].heap - 1;
-    l->ev[e].heap = 0;
-    if (i == --l->heap_len)
-        return;
-    struct eel__heap_entry last = l->heap[l->heap_len];
-    place(l, i, last);
-    if (i > 0 && before(&last, &l->heap[(i - 1) / ARITY]))
-        sift_up(l, i);
-    else
-        sift_down(l, i);
 }
 
 /* Moves every timer due by the cached time to the ready queue.  Only the

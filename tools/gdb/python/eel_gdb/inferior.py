@@ -13,7 +13,9 @@ import gdb
 KINDS = {1: "timer", 2: "read", 3: "write", 4: "error",
          5: "read+timeout", 6: "write+timeout", 7: "signal"}
 TIMED_KINDS = (1, 5, 6)
-STATES = {0: "free", 1: "waiting", 2: "ready", 3: "expired"}
+# enum eel__state (src/loop.h); free and fired slots are not pending.
+STATES = {0: "free", 1: "fired", 2: "waiting", 3: "ready", 4: "expired"}
+WAITING = 2
 HOOK = "eel__debug_on_register"
 # Functions of libeel that call callbacks, used to recognise the dispatcher
 # when the library has no line info (e.g. a stripped static link).
@@ -215,7 +217,7 @@ def events(lp=None):
     for slot in range(1, int(lp["ev_cap"])):
         x = ev[slot]
         state = int(x["state"])
-        if state == 0:
+        if state < WAITING:
             continue
         g = int(x["group"])
         kind = int(x["kind"])

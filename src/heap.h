@@ -1,0 +1,112 @@
+/*
+ * heap.h - the timer heap: a 4-ary min-heap of deadlines.
+ *
+ * Inline, so that registering or cancelling a timer is one function with
+ * no calls inside (bench/dispatch/callgrind.sh counts every instruction).
+ * Four children per node halve a binary heap's height and keep siblings in
+ * one cache line (16-byte entries).  Equal deadlines are ordered by
+ * registration, so such timers fire in the order they were added.
+ *
+ * Positions are 0-based here; an event's `heap` field holds its position
+ * + 1, so that 0 means "not in the heap".  A slot that is not in the heap
+ * always has heap == 0, free slots included.
+ */
+#ifndef EEL_HEAP_H
+#define EEL_HEAP_H
+
+#include "loop.h"
+
+#define EEL__ARITY 4
+
+/* Does a fire before b?  seq is compared wrap-safe. */
+static inline int eel__heap_before(const struct eel__heap_entry *a,
+                                   const struct eel__heap_entry *b)
+{
+    return a->deadline < b->deadline ||
+           (a->deadline == b->deadline && (int32_t)(a->seq - b->seq) < 0);
+}
+
+static inline void eel__heap_place(struct eel__heap_entry *h,
+                                   struct eel__event *ev, uint32_t i,
+                                   struct eel__heap_entry x)
+{
+    h[i] = x;
+    ev[x.ev].heap = i + 1;
+}
+
+/* Put x at position i or above, moving parents down. */
+static inline void eel__heap_up(struct eel_loop *l, uint32_t i,
+                                struct eel__heap_entry x)
+{
+    struct eel__heap_entry *h = l->heap;
+    struct eel__event *ev = l->ev;
+    while (i > 0) {
+        uint32_t p = (i - 1) / EEL__ARITY;
+        if (!eel__heap_before(&x, &h[p]))
+            break;
+        eel__heap_place(h, ev, i, h[p]);
+        i = p;
+    }
+    eel__heap_place(h, ev, i, x);
+}
+
+/* Put x at position i or below, moving the earliest child up. */
+static inline void eel__heap_down(struct eel_loop *l, uint32_t i,
+                                  struct eel__heap_entry x)
+{
+    struct eel__heap_entry *h = l->heap;
+    struct eel__event *ev = l->ev;
+    uint32_t n = l->heap_len;
+    for (;;) {
+        uint32_t c = i * EEL__ARITY + 1;
+        if (c >= n)
+            break;
+        const struct eel__heap_entry *m = &h[c];
+        if (eel__likely(c + 3 < n)) { /* all four children: no bounds */
+            if (eel__heap_before(&h[c + 1], m))
+                m = &h[c + 1];
+            if (eel__heap_before(&h[c + 2], m))
+                m = &h[c + 2];
+            if (eel__heap_before(&h[c + 3], m))
+                m = &h[c + 3];
+        } else {
+            for (uint32_t k = c + 1; k < n; k++)
+                if (eel__heap_before(&h[k], m))
+                    m = &h[k];
+        }
+        if (!eel__heap_before(m, &x))
+            break;
+        eel__heap_place(h, ev, i, *m);
+        i = (uint32_t)(m - h);
+    }
+    eel__heap_place(h, ev, i, x);
+}
+
+/* timers.c: make room for one more entry; -1 if out of memory. */
+int eel__heap_grow(struct eel_loop *l);
+
+static inline int eel__heap_push(struct eel_loop *l, uint32_t e,
+                                 uint64_t deadline)
+{
+    if (eel__unlikely(l->heap_len == l->heap_cap) && eel__heap_grow(l) < 0)
+        return -1;
+    struct eel__heap_entry x = {deadline, l->timer_seq++, e};
+    eel__heap_up(l, l->heap_len++, x);
+    return 0;
+}
+
+static inline void eel__heap_remove(struct eel_loop *l, uint32_t e)
+{
+    uint32_t i = l->ev[e].heap - 1;
+    l->ev[e].heap = 0;
+    uint32_t n = --l->heap_len;
+    if (i == n)
+        return;
+    struct eel__heap_entry last = l->heap[n];
+    if (i > 0 && eel__heap_before(&last, &l->heap[(i - 1) / EEL__ARITY]))
+        eel__heap_up(l, i, last);
+    else
+        eel__heap_down(l, i, last);
+}
+
+#endif /* EEL_HEAP_H */
