@@ -6,9 +6,9 @@
  * (group, callbacks, argument, fd, and the call site), so the debugger
  * follows registrations made anywhere - helpers, macros, function pointers -
  * without reading source lines.  It is only called while eelgdb has set
- * eel__debug_hooks.  The history ring (filled in loop.c) records every callback run, with the
- * event that caused it, so "eel backtrace" can walk a chain back through
- * callbacks that have already returned.
+ * eel__debug_hooks.  The history ring (filled in loop.c) records every callback
+ * run, with the event that caused it, so "eel backtrace" can walk a chain back
+ * through callbacks that have already returned.
  */
 #include "loop.h"
 
@@ -31,5 +31,5 @@ void eel__debug_register(struct eel_loop *l, uint32_t e)
     const struct eel__event *x = &l->ev[e];
     eel__debug_on_register(eel__make_id(x->gen, e), eel__group_id(l, x->group),
                            x->kind, x->fd, x->cb, x->tcb, x->arg,
-                           l->evi[e].site, l->evi[e].cause);
+                           eel__site(l, e, x->gen), eel__cause(l, e, x->gen));
 }

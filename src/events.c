@@ -227,9 +227,13 @@ COLD int grow_events(struct eel_loop *l)
     if (!evi)
         return -1;
     l->evi = evi;
-    struct eel__event *ev = realloc(l->ev, cap * sizeof(*ev));
+    /* Aligned, so that an event is one cache line, not parts of two. */
+    struct eel__event *ev = aligned_alloc(64, cap * sizeof(*ev));
     if (!ev)
         return -1;
+    if (old)
+        memcpy(ev, l->ev, old * sizeof(*ev));
+    free(l->ev);
     memset(ev + old, 0, (cap - old) * sizeof(*ev));
     memset(evi + old, 0, (cap - old) * sizeof(*evi));
     /* Slot 0 stays unused so that 0 can mean "none" in every link. */
@@ -243,17 +247,11 @@ COLD int grow_events(struct eel_loop *l)
     return 0;
 }
 
-/* Take a free slot into group g's list and count it pending; 0 if out of
- * memory.  The caller fills in the rest (event_fill). */
-HOT uint32_t slot_take(struct eel_loop *l, uint32_t g)
+/* Enter group g's list and count as pending. */
+HOT void group_link(struct eel_loop *l, uint32_t e, uint32_t g)
 {
-    if (eel__unlikely(!l->ev_free) && grow_events(l) < 0)
-        return 0;
-    struct eel__event *ev = l->ev;
-    uint32_t e = l->ev_free;
-    struct eel__event *x = &ev[e];
+    struct eel__event *ev = l->ev, *x = &ev[e];
     struct eel__group *gr = &l->grp[g];
-    l->ev_free = x->next;
     x->group = g;
     x->gprev = 0;
     x->gnext = gr->head;
@@ -262,22 +260,25 @@ HOT uint32_t slot_take(struct eel_loop *l, uint32_t g)
     gr->head = e;
     gr->npending++;
     l->npending++;
+}
+
+/* Take a free slot into group g; 0 if out of memory.  The caller fills
+ * in the rest (event_fill). */
+HOT uint32_t slot_take(struct eel_loop *l, uint32_t g)
+{
+    if (eel__unlikely(!l->ev_free) && grow_events(l) < 0)
+        return 0;
+    uint32_t e = l->ev_free;
+    l->ev_free = l->ev[e].next;
+    group_link(l, e, g);
     return e;
 }
 
 /* Leave the group's list and go back to the free list. */
 HOT void slot_put(struct eel_loop *l, struct eel__event *ev, uint32_t e)
 {
-    struct eel__event *x = &ev[e];
-    if (x->gprev)
-        ev[x->gprev].gnext = x->gnext;
-    else
-        l->grp[x->group].head = x->gnext;
-    if (x->gnext)
-        ev[x->gnext].gprev = x->gprev;
-    x->state = EEL__FREE;
-    x->next = l->ev_free;
-    l->ev_free = e;
+    eel__group_unlink(l, ev, e);
+    eel__slot_release(l, e);
 }
 
 /* A pending event stops being one: its id goes stale, counts drop. */
@@ -295,6 +296,36 @@ HOT void event_free(struct eel_loop *l, struct eel__event *ev, uint32_t e)
     slot_put(l, ev, e);
 }
 
+/* A slot in group g with a place in the timer heap at deadline: the last
+ * cancelled event's, whose entry is still in the heap and which is still
+ * in its group's list (timers.c), or a fresh one.  0 if out of memory. */
+HOT uint32_t timed_slot(struct eel_loop *l, uint32_t g, uint64_t deadline)
+{
+    uint32_t e = l->buried;
+    if (e) {
+        struct eel__event *x = &l->ev[e];
+        l->buried = 0;
+        l->heap_dead--;
+        if (eel__likely(x->group == g)) { /* "cancel, then a new timeout" */
+            l->grp[g].npending++;
+            l->npending++;
+        } else {
+            if (x->group)
+                eel__group_unlink(l, l->ev, e);
+            group_link(l, e, g);
+        }
+        eel__heap_move(l, e, deadline);
+        return e;
+    }
+    if (eel__unlikely(!(e = slot_take(l, g))))
+        return 0;
+    if (eel__unlikely(eel__heap_push(l, e, deadline) < 0)) {
+        event_free(l, l->ev, e);
+        return 0;
+    }
+    return e;
+}
+
 HOT void event_fill(struct eel_loop *l, uint32_t e, uint8_t kind,
                     eel_callback cb, eel_callback tcb, void *arg,
                     const void *site)
@@ -305,8 +336,11 @@ HOT void event_fill(struct eel_loop *l, uint32_t e, uint8_t kind,
     x->cb = cb;
     x->tcb = tcb;
     x->arg = arg;
-    l->evi[e].cause = l->current;
-    l->evi[e].site = site;
+    if (eel__unlikely(eel__debug_history)) {
+        l->evi[e].cause = l->current;
+        l->evi[e].site = site;
+        l->evi[e].gen = x->gen;
+    }
 }
 
 /* The running callback's slot, taken back for a registration in group g
@@ -340,8 +374,11 @@ COLD void held_release(struct eel_loop *l)
 HOT void unlink_free(struct eel_loop *l, uint32_t e)
 {
     struct eel__event *x = &l->ev[e];
-    if (eel__unlikely(x->state == EEL__FIRED)) {
-        held_release(l); /* a group deleted or an fd closed by its cb */
+    if (eel__unlikely(x->state <= EEL__FIRED)) {
+        if (x->state == EEL__FIRED) /* a group deleted or fd closed by cb */
+            held_release(l);
+        else /* cancelled, its group deleted: leave only the heap */
+            eel__group_unlink(l, l->ev, e), x->group = 0;
         return;
     }
     /* Every way an event goes without its callback (eel_cancel, a group
@@ -354,10 +391,20 @@ HOT void unlink_free(struct eel_loop *l, uint32_t e)
     } else if (x->kind == EEL__SIGNAL && x->state == EEL__WAITING) {
         eel__signal_unlink(l, e);
     }
-    /* A due event's entry in the ready array goes stale by itself. */
-    if (x->heap)
-        eel__heap_remove(l, e);
-    event_free(l, l->ev, e);
+    /* A due event's entry in the ready array goes stale by itself.  One in
+     * the timer heap stays there, dead, and in its group's list, until a
+     * new timed registration takes it, it reaches the top of the heap or
+     * the heap is compacted (timers.c): cancelling is then O(1). */
+    event_retire(l, x);
+    if (x->heap) {
+        x->state = EEL__CANCELLED;
+        l->buried = e;
+        if (++l->heap_dead > 64 && l->heap_dead > l->heap_len / 2)
+            eel__heap_compact(l);
+    } else {
+        eel__group_unlink(l, l->ev, e);
+        eel__slot_release(l, e);
+    }
 }
 
 void eel__event_unlink_free(struct eel_loop *l, uint32_t e)
@@ -376,8 +423,8 @@ COLD void remember(struct eel_loop *l, const struct eel__fired *f)
  * timer won (freed at once: no longer in its fd's list).  Sets *fd to the
  * fd the callback is given and *cfd to eel__loop's current_fd; returns
  * the function to call. */
-COLD eel_callback fire_other(struct eel_loop *l, uint32_t e, int *fd,
-                             int *cfd, uint8_t *timed_out)
+COLD eel_callback fire_other(struct eel_loop *l, uint32_t e, int *fd, int *cfd,
+                             uint8_t *timed_out)
 {
     struct eel__event *x = &l->ev[e];
     *timed_out = x->state == EEL__EXPIRED && x->tcb;
@@ -397,11 +444,12 @@ COLD eel_callback fire_other(struct eel_loop *l, uint32_t e, int *fd,
 /* What the history ring and the run-time checks see before a callback. */
 COLD void before_callback(struct eel_loop *l, struct eel__fired *f,
                           eel_event_id id, eel_group_id gid, uint32_t e,
-                          eel_callback cb, void *arg, int fd,
-                          uint8_t timed_out)
+                          eel_callback cb, void *arg, int fd, uint8_t timed_out)
 {
-    *f = (struct eel__fired){id, l->evi[e].cause, gid, cb, arg,
-                             l->evi[e].site, fd, l->ev[e].kind, timed_out};
+    uint64_t gen = eel__id_gen(id);
+    *f = (struct eel__fired){
+        id, eel__cause(l, e, gen), gid,      cb, arg, eel__site(l, e, gen),
+        fd, l->ev[e].kind,         timed_out};
     if (eel__debug_history)
         remember(l, f);
     if (l->instr)
@@ -592,18 +640,25 @@ add_io_slow(eel_group_id gid, uint8_t kind, uint8_t dir, eel_callback cb,
     uint32_t g, e;
     if (eel__unlikely(!l || !cb || !(g = eel__group_lookup(l, gid))))
         return refuse(l, gid, EINVAL, site);
-    if (!(e = held_take(l, g, fd, dir))) {
+    if ((e = held_take(l, g, fd, dir))) {
+        event_fill(l, e, kind, cb, tcb, arg, site);
+        if (ms >= 0 && eel__heap_push(l, e, l->now + (uint64_t)ms) < 0) {
+            unlink_free(l, e);
+            return refuse(l, gid, ENOMEM, site);
+        }
+    } else {
         if (eel__unlikely((uint32_t)fd >= l->fd_cap || l->fds[fd].intern) &&
             fd_prepare(l, fd) < 0)
             return refuse(l, gid, errno, site);
         struct eel__fd *f = &l->fds[fd];
         unsigned mask = 1u << dir;
-        if (eel__unlikely(!f->kmask || (!f->want && fd != l->current_fd &&
-                                        !f->forgot))) {
+        if (eel__unlikely(!f->kmask ||
+                          (!f->want && fd != l->current_fd && !f->forgot))) {
             if (fd_attach(l, fd, f->want | mask) < 0)
                 return refuse(l, gid, errno, site);
         }
-        if (eel__unlikely(!(e = slot_take(l, g))))
+        e = ms >= 0 ? timed_slot(l, g, l->now + (uint64_t)ms) : slot_take(l, g);
+        if (eel__unlikely(!e))
             return refuse(l, gid, ENOMEM, site);
         struct eel__event *x = &l->ev[e];
         x->fd = fd;
@@ -612,11 +667,7 @@ add_io_slow(eel_group_id gid, uint8_t kind, uint8_t dir, eel_callback cb,
         fd_link(l->ev, e, f);
         if (fd_target(f) != f->kmask)
             fd_mark(l, fd, f);
-    }
-    event_fill(l, e, kind, cb, tcb, arg, site);
-    if (ms >= 0 && eel__heap_push(l, e, l->now + (uint64_t)ms) < 0) {
-        unlink_free(l, e);
-        return refuse(l, gid, ENOMEM, site);
+        event_fill(l, e, kind, cb, tcb, arg, site);
     }
     return finish(l, e);
 }
@@ -656,21 +707,18 @@ eel_event_id eel_add_read(eel_group_id gid, eel_callback cb, void *arg, int fd)
     return add_io(gid, EEL__READ, 0, cb, NULL, arg, fd, -1, SITE);
 }
 
-eel_event_id eel_add_write(eel_group_id gid, eel_callback cb, void *arg,
-                           int fd)
+eel_event_id eel_add_write(eel_group_id gid, eel_callback cb, void *arg, int fd)
 {
     return add_io(gid, EEL__WRITE, 1, cb, NULL, arg, fd, -1, SITE);
 }
 
-eel_event_id eel_add_error(eel_group_id gid, eel_callback cb, void *arg,
-                           int fd)
+eel_event_id eel_add_error(eel_group_id gid, eel_callback cb, void *arg, int fd)
 {
     return add_io(gid, EEL__ERROR, 2, cb, NULL, arg, fd, -1, SITE);
 }
 
 eel_event_id eel_add_read_timeout(eel_group_id gid, eel_callback cb,
-                                  eel_callback tcb, void *arg, int fd,
-                                  int ms)
+                                  eel_callback tcb, void *arg, int fd, int ms)
 {
     if (!tcb || ms < 0)
         return refuse(eel__loop, gid, EINVAL, SITE);
@@ -678,32 +726,33 @@ eel_event_id eel_add_read_timeout(eel_group_id gid, eel_callback cb,
 }
 
 eel_event_id eel_add_write_timeout(eel_group_id gid, eel_callback cb,
-                                   eel_callback tcb, void *arg, int fd,
-                                   int ms)
+                                   eel_callback tcb, void *arg, int fd, int ms)
 {
     if (!tcb || ms < 0)
         return refuse(eel__loop, gid, EINVAL, SITE);
     return add_io(gid, EEL__WRITE_TIMEOUT, 1, cb, tcb, arg, fd, ms, SITE);
 }
 
-eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg,
-                           int ms)
+eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
 {
     struct eel_loop *l = eel__loop;
     const void *site = SITE;
     uint32_t g, e;
     if (eel__unlikely(!l || !cb || ms < 0 || !(g = eel__group_lookup(l, gid))))
         return refuse(l, gid, EINVAL, site);
-    if (!(e = held_take(l, g, -1, EEL__NO_DIR))) {
-        if (eel__unlikely(!(e = slot_take(l, g))))
+    uint64_t deadline = l->now + (uint64_t)ms;
+    if ((e = held_take(l, g, -1, EEL__NO_DIR))) {
+        event_fill(l, e, EEL__TIMER, cb, NULL, arg, site);
+        if (eel__unlikely(eel__heap_push(l, e, deadline) < 0)) {
+            unlink_free(l, e);
+            return refuse(l, gid, ENOMEM, site);
+        }
+    } else {
+        if (eel__unlikely(!(e = timed_slot(l, g, deadline))))
             return refuse(l, gid, ENOMEM, site);
         l->ev[e].fd = -1;
         l->ev[e].dir = EEL__NO_DIR;
-    }
-    event_fill(l, e, EEL__TIMER, cb, NULL, arg, site);
-    if (eel__unlikely(eel__heap_push(l, e, l->now + (uint64_t)ms) < 0)) {
-        unlink_free(l, e);
-        return refuse(l, gid, ENOMEM, site);
+        event_fill(l, e, EEL__TIMER, cb, NULL, arg, site);
     }
     return finish(l, e);
 }

@@ -21,7 +21,7 @@ static int grow_groups(struct eel_loop *l)
         return -1;
     memset(g + old, 0, (cap - old) * sizeof(*g));
     for (uint32_t i = cap - 1; i >= (old ? old : 1); i--) {
-        g[i].gen = l->gen_base;
+        g[i].gen = l->gen_base - 1; /* bumped to gen_base when handed out */
         g[i].next_free = l->grp_free;
         l->grp_free = i;
     }
@@ -44,6 +44,7 @@ eel_group_id eel_new_group_id(void)
     uint32_t g = l->grp_free;
     struct eel__group *gr = &l->grp[g];
     l->grp_free = gr->next_free;
+    gr->gen = eel__next_gen(gr->gen); /* free slots never match an id */
     gr->live = 1;
     gr->waiting = 0;
     gr->npending = 0;

@@ -95,6 +95,19 @@ static inline int eel__heap_push(struct eel_loop *l, uint32_t e,
     return 0;
 }
 
+/* Give e, which is in the heap, a new deadline (and a new place among
+ * equal ones): one sift instead of a removal and an insertion. */
+static inline void eel__heap_move(struct eel_loop *l, uint32_t e,
+                                  uint64_t deadline)
+{
+    uint32_t i = l->ev[e].heap - 1;
+    struct eel__heap_entry x = {deadline, l->timer_seq++, e};
+    if (i > 0 && eel__heap_before(&x, &l->heap[(i - 1) / EEL__ARITY]))
+        eel__heap_up(l, i, x);
+    else
+        eel__heap_down(l, i, x);
+}
+
 static inline void eel__heap_remove(struct eel_loop *l, uint32_t e)
 {
     uint32_t i = l->ev[e].heap - 1;

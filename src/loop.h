@@ -43,12 +43,14 @@ enum eel__kind {
 /* The order matters: a pending event is >= EEL__WAITING, one whose
  * callback is due is >= EEL__READY. */
 enum eel__state {
-    EEL__FREE = 0,    /* on the free list */
-    EEL__FIRED = 1,   /* its callback is running; kept for a re-arm (l->held) */
-    EEL__WAITING = 2, /* in an fd/signal list and/or the timer heap */
-    EEL__READY = 3,   /* in the ready array, cb will run; an I/O event stays
-                         in its fd's list until then */
-    EEL__EXPIRED = 4  /* in the ready array; timeout_cb (or a timer's cb) */
+    EEL__FREE = 0,      /* on the free list */
+    EEL__CANCELLED = 1, /* cancelled, left in the timer heap and (unless
+                           group is 0) its group's list (timers.c) */
+    EEL__FIRED = 2,     /* its callback runs; kept for a re-arm (l->held) */
+    EEL__WAITING = 3,   /* in an fd/signal list and/or the timer heap */
+    EEL__READY = 4,     /* in the ready array, cb will run; an I/O event
+                           stays in its fd's list until then */
+    EEL__EXPIRED = 5    /* in the ready array; timeout_cb (or a timer's cb) */
 };
 
 /* A timer's or signal's dir: never matches an I/O wait's (held_take). */
@@ -61,17 +63,17 @@ enum eel__state {
 #define EEL__RECHECK 8u /* only in set_interest's old: verify the fd */
 
 struct eel__event {
-    uint64_t gen;    /* generation: the high bits of this slot's id */
-    uint8_t kind;    /* enum eel__kind */
-    uint8_t state;   /* enum eel__state */
-    uint8_t mask;    /* EEL__IN/OUT/ERR this event waits for */
-    uint8_t dir;     /* that bit's index: 0 in, 1 out, 2 error; EEL__NO_DIR */
-    int fd;          /* fd, signal number, or -1 */
-    uint32_t group;  /* group slot */
-    uint32_t heap;   /* position in the timer heap, 0 if not there */
-    uint32_t prev;   /* links in the fd/signal list, ready queue or free list */
+    uint64_t gen;   /* generation: the high bits of this slot's id */
+    uint8_t kind;   /* enum eel__kind */
+    uint8_t state;  /* enum eel__state */
+    uint8_t mask;   /* EEL__IN/OUT/ERR this event waits for */
+    uint8_t dir;    /* that bit's index: 0 in, 1 out, 2 error; EEL__NO_DIR */
+    int fd;         /* fd, signal number, or -1 */
+    uint32_t group; /* group slot (0: none, see EEL__CANCELLED) */
+    uint32_t heap;  /* position in the timer heap, 0 if not there */
+    uint32_t prev;  /* links in the fd/signal list, ready queue or free list */
     uint32_t next;
-    uint32_t gprev;  /* links in the group's list */
+    uint32_t gprev; /* links in the group's list */
     uint32_t gnext;
     eel_callback cb;
     eel_callback tcb;
@@ -79,10 +81,13 @@ struct eel__event {
 }; /* 64 bytes: one cache line per event (the deadline is in the heap) */
 
 /* What only the tools read, kept beside the events (same slot numbers) so
- * that the hot structure stays one cache line. */
+ * that the hot structure stays one cache line.  Recorded only while
+ * eel__debug_history is set (eelgdb, the run-time checks): valid when gen
+ * is the event's. */
 struct eel__event_info {
     eel_event_id cause; /* the event whose callback registered this one */
     const void *site;   /* return address of the registering call */
+    uint64_t gen;       /* the event's generation when this was recorded */
 };
 
 struct eel__group {
@@ -97,13 +102,13 @@ struct eel__group {
 
 struct eel__fd {
     uint32_t head, tail; /* waiters on this fd, in registration order */
-    uint32_t n[3];   /* waiters per direction: in, out, error */
-    uint8_t want;   /* EEL__IN/OUT/ERR bits that have a waiter */
-    uint8_t kmask;  /* interest the kernel holds (epoll) */
-    uint8_t dirty;  /* queued in the change list */
-    uint8_t intern; /* libeel's own fd (signal pipe) */
-    uint8_t forgot; /* its last waiter was cancelled in this callback */
-    uint8_t narrow; /* it spoke with no waiter: drop lazy interest */
+    uint32_t n[3];       /* waiters per direction: in, out, error */
+    uint8_t want;        /* EEL__IN/OUT/ERR bits that have a waiter */
+    uint8_t kmask;       /* interest the kernel holds (epoll) */
+    uint8_t dirty;       /* queued in the change list */
+    uint8_t intern;      /* libeel's own fd (signal pipe) */
+    uint8_t forgot;      /* its last waiter was cancelled in this callback */
+    uint8_t narrow;      /* it spoke with no waiter: drop lazy interest */
 };
 
 struct eel__heap_entry { /* 16 bytes: four children share a cache line */
@@ -134,7 +139,7 @@ struct eel_loop {
     const struct eel_backend_ops *backend;
     void *bdata; /* the backend's own state */
 
-    struct eel__event *ev;
+    struct eel__event *ev; /* 64-byte aligned: one cache line each */
     struct eel__event_info *evi;
     uint32_t ev_cap;
     uint32_t ev_free; /* free list head */
@@ -150,15 +155,17 @@ struct eel_loop {
     int *forgets; /* fds with .forgot set, settled after the callback */
     uint32_t nforgets, forgets_cap;
 
-    struct eel__heap_entry *heap; /* 4-ary min-heap, 1-based */
+    struct eel__heap_entry *heap; /* 4-ary min-heap (heap.h) */
     uint32_t heap_len, heap_cap;
+    uint32_t heap_dead; /* entries of cancelled events (EEL__CANCELLED) */
+    uint32_t buried;    /* the last of those, for a new timer to take */
     uint32_t timer_seq;
 
     /* Events whose callback is due, in order.  A cancelled one stays in
      * the array and is skipped: its state or generation no longer match. */
     struct eel__ready {
         uint32_t e, gen;
-    } *ready;
+    } * ready;
     uint32_t ready_pos, ready_len, ready_cap;
 
     uint32_t npending; /* user events pending in the loop */
@@ -230,14 +237,47 @@ static inline uint32_t eel__ready_live(const struct eel_loop *l, uint32_t i)
                                                                          : 0;
 }
 
-/* The group slot of a live gid, or 0. */
+/* Leave the group's list. */
+static inline void eel__group_unlink(struct eel_loop *l, struct eel__event *ev,
+                                     uint32_t e)
+{
+    struct eel__event *x = &ev[e];
+    if (x->gprev)
+        ev[x->gprev].gnext = x->gnext;
+    else
+        l->grp[x->group].head = x->gnext;
+    if (x->gnext)
+        ev[x->gnext].gprev = x->gprev;
+}
+
+/* Where event slot e of generation gen was registered (return address)
+ * and by which callback's event, if that was recorded; else NULL and 0. */
+static inline const void *eel__site(const struct eel_loop *l, uint32_t e,
+                                    uint64_t gen)
+{
+    return l->evi[e].gen == gen ? l->evi[e].site : NULL;
+}
+static inline eel_event_id eel__cause(const struct eel_loop *l, uint32_t e,
+                                      uint64_t gen)
+{
+    return l->evi[e].gen == gen ? l->evi[e].cause : 0;
+}
+
+/* Put a slot that is in no list on the free list. */
+static inline void eel__slot_release(struct eel_loop *l, uint32_t e)
+{
+    l->ev[e].state = EEL__FREE;
+    l->ev[e].next = l->ev_free;
+    l->ev_free = e;
+}
+
+/* The group slot of a live gid, or 0.  A group slot's generation is
+ * bumped when it is handed out and again when it is deleted, so the id of
+ * a deleted group, or one never handed out, matches no slot (groups.c). */
 static inline uint32_t eel__group_lookup(struct eel_loop *l, eel_group_id gid)
 {
     uint32_t g = eel__id_slot(gid);
-    if (g == 0 || g >= l->grp_cap || l->grp[g].gen != eel__id_gen(gid) ||
-        !l->grp[g].live)
-        return 0;
-    return g;
+    return g != 0 && g < l->grp_cap && eel__group_id(l, g) == gid ? g : 0;
 }
 
 /* groups.c */
@@ -256,6 +296,7 @@ void eel__events_free(struct eel_loop *l);
 
 /* timers.c (the heap itself is in heap.h) */
 void eel__expire_timers(struct eel_loop *l);
+void eel__heap_compact(struct eel_loop *l);
 int eel__next_timeout(struct eel_loop *l);
 void eel__timers_free(struct eel_loop *l);
 

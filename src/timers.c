@@ -1,6 +1,17 @@
 /*
  * timers.c - what the loop does with the timer heap (heap.h) once a turn:
- * move due timers to the ready array, and say how long it may wait.
+ * move due timers to the ready array, and say how long it may wait; and
+ * the heap's dead entries.
+ *
+ * A cancelled event that is in the heap is not taken out at once: its
+ * slot stays, state EEL__CANCELLED, in the heap and its group's list (a
+ * group deleted meanwhile lets it go: group 0), until its entry reaches the top
+ * (it is dropped then) or dead entries make up half the heap, when one linear
+ * pass drops them all and rebuilds the heap.  Cancelling a timer is then
+ * O(1), and the heap holds at most about twice the live timers.  The last
+ * one cancelled (l->buried) is what the next timed registration takes: it
+ * moves the entry to its deadline with one sift (events.c, timed_slot), so
+ * that "cancel the timeout, set a new one" costs less than either alone.
  */
 #include "heap.h"
 #include "loop.h"
@@ -18,6 +29,48 @@ int eel__heap_grow(struct eel_loop *l)
     return 0;
 }
 
+/* A dead entry leaves the heap: its slot is free at last. */
+static void drop_dead(struct eel_loop *l, uint32_t e)
+{
+    if (l->buried == e)
+        l->buried = 0;
+    if (l->ev[e].group)
+        eel__group_unlink(l, l->ev, e);
+    l->heap_dead--;
+    eel__slot_release(l, e);
+}
+
+/* Drops the dead entries at the top of the heap. */
+static void drop_dead_top(struct eel_loop *l)
+{
+    while (l->heap_len && l->ev[l->heap[0].ev].state == EEL__CANCELLED) {
+        uint32_t e = l->heap[0].ev;
+        eel__heap_remove(l, e);
+        drop_dead(l, e);
+    }
+}
+
+void eel__heap_compact(struct eel_loop *l)
+{
+    struct eel__heap_entry *h = l->heap;
+    struct eel__event *ev = l->ev;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < l->heap_len; i++) {
+        uint32_t e = h[i].ev;
+        if (ev[e].state == EEL__CANCELLED) {
+            ev[e].heap = 0;
+            drop_dead(l, e);
+        } else {
+            h[n++] = h[i];
+        }
+    }
+    l->heap_len = n;
+    for (uint32_t i = n > 1 ? (n - 2) / EEL__ARITY + 1 : 0; i-- > 0;)
+        eel__heap_down(l, i, h[i]); /* Floyd's bottom-up build */
+    for (uint32_t i = 0; i < n; i++)
+        ev[h[i].ev].heap = i + 1;
+}
+
 /* Moves every timer due by the cached time to the ready queue.  Only the
  * queue runs callbacks, so a 0 ms timer added by one of them waits for the
  * next turn. */
@@ -26,6 +79,10 @@ void eel__expire_timers(struct eel_loop *l)
     while (l->heap_len && l->heap[0].deadline <= l->now) {
         uint32_t e = l->heap[0].ev;
         eel__heap_remove(l, e);
+        if (l->ev[e].state == EEL__CANCELLED) {
+            drop_dead(l, e);
+            continue;
+        }
         uint8_t kind = l->ev[e].kind;
         if (kind != EEL__TIMER)
             eel__event_unlink_io(l, e); /* the I/O half never happened */
@@ -36,6 +93,7 @@ void eel__expire_timers(struct eel_loop *l)
 /* Milliseconds until the first deadline, -1 if there is none. */
 int eel__next_timeout(struct eel_loop *l)
 {
+    drop_dead_top(l);
     if (!l->heap_len)
         return -1;
     uint64_t d = l->heap[0].deadline;
@@ -49,5 +107,5 @@ void eel__timers_free(struct eel_loop *l)
 {
     free(l->heap);
     l->heap = NULL;
-    l->heap_len = l->heap_cap = 0;
+    l->heap_len = l->heap_cap = l->heap_dead = l->buried = 0;
 }

@@ -2,8 +2,10 @@
 """eelcrawl's scheduler against a server that measures it, on 127.0.0.1.
 
 A threaded server answers every request after a short latency and records,
-per Host header, how many connections were open at once and when each
-request arrived.  Three host names map to 127.0.0.1 through a custom hosts
+per Host header, how many requests were in flight at once (each holds one
+of eelcrawl's connections from its arrival until its answer; the server
+cannot see a connection's close when it happens, so counting open
+connections would race) and when each request arrived.  Three host names map to 127.0.0.1 through a custom hosts
 file, so eelcrawl sees three hosts.  Checks:
   - -c (all connections) and --host-conns (per host) are never exceeded,
     and are reached (the crawl really is parallel);
@@ -48,38 +50,35 @@ def page(host, path, port):
 
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
-        host = None
         buf = b""
-        try:
-            while True:
-                while b"\r\n\r\n" not in buf:
-                    c = self.request.recv(4096)
-                    if not c:
-                        return
-                    buf += c
-                head, buf = buf.split(b"\r\n\r\n", 1)
-                lines = head.decode().split("\r\n")
-                path = lines[0].split(" ")[1]
-                h = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("host:")][0]
-                name = h.split(":")[0]
-                with lock:
-                    if host is None:
-                        host = name
-                        state["open"][host] += 1
-                        state["peak"][host] = max(state["peak"][host], state["open"][host])
-                        state["total_open"] += 1
-                        state["total_peak"] = max(state["total_peak"], state["total_open"])
-                    state["hits"][(name, path)] += 1
-                    state["times"][name].append(time.monotonic())
-                time.sleep(LATENCY)
-                status, body = page(name, path, self.server.server_address[1])
-                self.request.sendall(b"HTTP/1.1 %d X\r\nContent-Type: text/html\r\n"
-                                     b"Content-Length: %d\r\n\r\n" % (status, len(body)) + body)
-        finally:
-            if host is not None:
-                with lock:
-                    state["open"][host] -= 1
-                    state["total_open"] -= 1
+        while True:
+            while b"\r\n\r\n" not in buf:
+                c = self.request.recv(4096)
+                if not c:
+                    return
+                buf += c
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            lines = head.decode().split("\r\n")
+            path = lines[0].split(" ")[1]
+            h = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("host:")][0]
+            name = h.split(":")[0]
+            with lock:
+                state["open"][name] += 1
+                state["peak"][name] = max(state["peak"][name], state["open"][name])
+                state["total_open"] += 1
+                state["total_peak"] = max(state["total_peak"], state["total_open"])
+                state["hits"][(name, path)] += 1
+                state["times"][name].append(time.monotonic())
+            time.sleep(LATENCY)
+            status, body = page(name, path, self.server.server_address[1])
+            # No longer counted before the answer leaves: eelcrawl cannot
+            # reuse or replace this connection until it has it, so the
+            # count never runs ahead of its real connections.
+            with lock:
+                state["open"][name] -= 1
+                state["total_open"] -= 1
+            self.request.sendall(b"HTTP/1.1 %d X\r\nContent-Type: text/html\r\n"
+                                 b"Content-Length: %d\r\n\r\n" % (status, len(body)) + body)
 
 
 class Server(socketserver.ThreadingTCPServer):

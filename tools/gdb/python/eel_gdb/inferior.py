@@ -14,8 +14,9 @@ KINDS = {1: "timer", 2: "read", 3: "write", 4: "error",
          5: "read+timeout", 6: "write+timeout", 7: "signal"}
 TIMED_KINDS = (1, 5, 6)
 # enum eel__state (src/loop.h); free and fired slots are not pending.
-STATES = {0: "free", 1: "fired", 2: "waiting", 3: "ready", 4: "expired"}
-WAITING = 2
+STATES = {0: "free", 1: "cancelled", 2: "fired", 3: "waiting", 4: "ready",
+          5: "expired"}
+WAITING = 3
 HOOK = "eel__debug_on_register"
 # Functions of libeel that call callbacks, used to recognise the dispatcher
 # when the library has no line info (e.g. a stripped static link).
@@ -222,6 +223,7 @@ def events(lp=None):
         g = int(x["group"])
         kind = int(x["kind"])
         info = lp["evi"][slot]  # cause and site live beside the events
+        recorded = int(info["gen"]) == int(x["gen"])
         hpos = int(x["heap"])   # the deadline lives in the timer heap
         out.append({
             "id": make_id(x["gen"], slot), "slot": slot,
@@ -231,8 +233,11 @@ def events(lp=None):
             "arg": int(x["arg"].cast(gdb.lookup_type("unsigned long"))),
             "deadline": int(lp["heap"][hpos - 1]["deadline"])
             if kind in TIMED_KINDS and hpos else None,
-            "cause": int(info["cause"]),
-            "site": int(info["site"].cast(gdb.lookup_type("unsigned long"))),
+            # recorded only while the history is on (from eel_init under
+            # eelgdb, from the attach otherwise): 0 when not
+            "cause": int(info["cause"]) if recorded else 0,
+            "site": int(info["site"].cast(gdb.lookup_type("unsigned long")))
+            if recorded else 0,
         })
     return out
 
