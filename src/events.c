@@ -72,12 +72,13 @@ int eel__fd_reserve(struct eel_loop *l, int fd)
     while (cap <= (uint32_t)fd && cap < 0x80000000u)
         cap *= 2;
     struct eel__fd *f =
-        cap > (uint32_t)fd ? realloc(l->fds, cap * sizeof(*f)) : NULL;
+        cap > (uint32_t)fd
+            ? eel__grow_table(l->fds, l->fd_cap * sizeof(*f), cap * sizeof(*f))
+            : NULL;
     if (!f) {
         errno = ENOMEM;
         return -1;
     }
-    memset(f + l->fd_cap, 0, (cap - l->fd_cap) * sizeof(*f));
     l->fds = f;
     l->fd_cap = cap;
     return 0;
@@ -228,13 +229,10 @@ COLD int grow_events(struct eel_loop *l)
         return -1;
     l->evi = evi;
     /* Aligned, so that an event is one cache line, not parts of two. */
-    struct eel__event *ev = aligned_alloc(64, cap * sizeof(*ev));
+    struct eel__event *ev =
+        eel__grow_table(l->ev, old * sizeof(*ev), cap * sizeof(*ev));
     if (!ev)
         return -1;
-    if (old)
-        memcpy(ev, l->ev, old * sizeof(*ev));
-    free(l->ev);
-    memset(ev + old, 0, (cap - old) * sizeof(*ev));
     memset(evi + old, 0, (cap - old) * sizeof(*evi));
     /* Slot 0 stays unused so that 0 can mean "none" in every link. */
     for (uint32_t i = cap - 1; i >= (old ? old : 1); i--) {
@@ -327,8 +325,7 @@ HOT uint32_t timed_slot(struct eel_loop *l, uint32_t g, uint64_t deadline)
 }
 
 HOT void event_fill(struct eel_loop *l, uint32_t e, uint8_t kind,
-                    eel_callback cb, eel_callback tcb, void *arg,
-                    const void *site)
+                    eel_callback cb, eel_callback tcb, void *arg)
 {
     struct eel__event *x = &l->ev[e];
     x->kind = kind;
@@ -336,11 +333,6 @@ HOT void event_fill(struct eel_loop *l, uint32_t e, uint8_t kind,
     x->cb = cb;
     x->tcb = tcb;
     x->arg = arg;
-    if (eel__unlikely(eel__debug_history)) {
-        l->evi[e].cause = l->current;
-        l->evi[e].site = site;
-        l->evi[e].gen = x->gen;
-    }
 }
 
 /* The running callback's slot, taken back for a registration in group g
@@ -589,12 +581,25 @@ COLD eel_event_id refuse(struct eel_loop *l, eel_group_id gid, int err,
     return 0;
 }
 
-HOT eel_event_id finish(struct eel_loop *l, uint32_t e)
+/* What the debugger and the run-time checks see of a registration, and
+ * where it came from (the tools' side table).  Both switch the history on
+ * (eelgdb at eel_init or when it attaches, the checks at eel_init), so
+ * registrations test that one flag. */
+COLD void registered_slow(struct eel_loop *l, uint32_t e, const void *site)
 {
-    if (eel__unlikely(eel__debug_hooks))
+    l->evi[e].cause = l->current;
+    l->evi[e].site = site;
+    l->evi[e].gen = l->ev[e].gen;
+    if (eel__debug_hooks)
         eel__debug_register(l, e);
-    if (eel__unlikely(l->instr))
+    if (l->instr)
         eel__instr_registered(l, e);
+}
+
+HOT eel_event_id finish(struct eel_loop *l, uint32_t e, const void *site)
+{
+    if (eel__unlikely(eel__debug_history))
+        registered_slow(l, e, site);
     return eel__make_id(l->ev[e].gen, e);
 }
 
@@ -641,7 +646,7 @@ add_io_slow(eel_group_id gid, uint8_t kind, uint8_t dir, eel_callback cb,
     if (eel__unlikely(!l || !cb || !(g = eel__group_lookup(l, gid))))
         return refuse(l, gid, EINVAL, site);
     if ((e = held_take(l, g, fd, dir))) {
-        event_fill(l, e, kind, cb, tcb, arg, site);
+        event_fill(l, e, kind, cb, tcb, arg);
         if (ms >= 0 && eel__heap_push(l, e, l->now + (uint64_t)ms) < 0) {
             unlink_free(l, e);
             return refuse(l, gid, ENOMEM, site);
@@ -667,17 +672,17 @@ add_io_slow(eel_group_id gid, uint8_t kind, uint8_t dir, eel_callback cb,
         fd_link(l->ev, e, f);
         if (fd_target(f) != f->kmask)
             fd_mark(l, fd, f);
-        event_fill(l, e, kind, cb, tcb, arg, site);
+        event_fill(l, e, kind, cb, tcb, arg);
     }
-    return finish(l, e);
+    return finish(l, e, site);
 }
 
 /* A callback re-arming, without a timeout, the wait it was called for:
  * most registrations of a busy program.  Its slot is still held (see the
  * top of this file) and already linked everywhere, so the registration is
  * a few stores.  A held slot's group is live: deleting it lets the slot go.
- * Anything else, or with the debugger's hooks or the checks on, takes the
- * general path. */
+ * Anything else, or while the debugger or the checks watch (history on),
+ * takes the general path. */
 HOT eel_event_id add_io(eel_group_id gid, uint8_t kind, uint8_t dir,
                         eel_callback cb, eel_callback tcb, void *arg, int fd,
                         int ms, const void *site)
@@ -689,11 +694,11 @@ HOT eel_event_id add_io(eel_group_id gid, uint8_t kind, uint8_t dir,
         uint32_t g = x->group;
         if (eel__likely(x->fd == fd && x->dir == dir &&
                         eel__group_id(l, g) == gid &&
-                        !(eel__debug_hooks | l->instr))) {
+                        !eel__debug_history)) {
             l->held = 0;
             l->grp[g].npending++;
             l->npending++;
-            event_fill(l, e, kind, cb, tcb, arg, site);
+            event_fill(l, e, kind, cb, tcb, arg);
             return eel__make_id(x->gen, e);
         }
     }
@@ -742,7 +747,7 @@ eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
         return refuse(l, gid, EINVAL, site);
     uint64_t deadline = l->now + (uint64_t)ms;
     if ((e = held_take(l, g, -1, EEL__NO_DIR))) {
-        event_fill(l, e, EEL__TIMER, cb, NULL, arg, site);
+        event_fill(l, e, EEL__TIMER, cb, NULL, arg);
         if (eel__unlikely(eel__heap_push(l, e, deadline) < 0)) {
             unlink_free(l, e);
             return refuse(l, gid, ENOMEM, site);
@@ -752,9 +757,9 @@ eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
             return refuse(l, gid, ENOMEM, site);
         l->ev[e].fd = -1;
         l->ev[e].dir = EEL__NO_DIR;
-        event_fill(l, e, EEL__TIMER, cb, NULL, arg, site);
+        event_fill(l, e, EEL__TIMER, cb, NULL, arg);
     }
-    return finish(l, e);
+    return finish(l, e, site);
 }
 
 eel_event_id eel_add_signal(eel_group_id gid, eel_callback cb, void *arg,
@@ -767,14 +772,14 @@ eel_event_id eel_add_signal(eel_group_id gid, eel_callback cb, void *arg,
         return refuse(l, gid, EINVAL, site);
     if (!(e = slot_take(l, g)))
         return refuse(l, gid, ENOMEM, site);
-    event_fill(l, e, EEL__SIGNAL, cb, NULL, arg, site);
+    event_fill(l, e, EEL__SIGNAL, cb, NULL, arg);
     l->ev[e].dir = EEL__NO_DIR;
     if (eel__signal_watch(l, e, signum) < 0) {
         int err = errno;
         event_free(l, l->ev, e);
         return refuse(l, gid, err, site);
     }
-    return finish(l, e);
+    return finish(l, e, site);
 }
 
 /* ---- Cancelling ---------------------------------------------------------- */

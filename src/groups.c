@@ -16,10 +16,10 @@ static int grow_groups(struct eel_loop *l)
     uint32_t old = l->grp_cap, cap = old ? old * 2 : 64;
     if (old >= EEL__MAX_SLOTS)
         return -1; /* the id has no room for more slots */
-    struct eel__group *g = realloc(l->grp, cap * sizeof(*g));
+    struct eel__group *g =
+        eel__grow_table(l->grp, old * sizeof(*g), cap * sizeof(*g));
     if (!g)
         return -1;
-    memset(g + old, 0, (cap - old) * sizeof(*g));
     for (uint32_t i = cap - 1; i >= (old ? old : 1); i--) {
         g[i].gen = l->gen_base - 1; /* bumped to gen_base when handed out */
         g[i].next_free = l->grp_free;

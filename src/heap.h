@@ -4,8 +4,13 @@
  * Inline, so that registering or cancelling a timer is one function with
  * no calls inside (bench/dispatch/callgrind.sh counts every instruction).
  * Four children per node halve a binary heap's height and keep siblings in
- * one cache line (16-byte entries).  Equal deadlines are ordered by
- * registration, so such timers fire in the order they were added.
+ * one cache line (16-byte entries).
+ *
+ * An entry's key is deadline << 24 | seq: one comparison orders deadlines
+ * and, among equal ones, registration (seq counts registrations), so such
+ * timers fire in the order they were added.  Deadlines are monotonic-clock
+ * milliseconds, 40 bits of them (34 years of uptime; later ones are
+ * clamped).  When seq runs out the heap is renumbered (timers.c).
  *
  * Positions are 0-based here; an event's `heap` field holds its position
  * + 1, so that 0 means "not in the heap".  A slot that is not in the heap
@@ -18,12 +23,33 @@
 
 #define EEL__ARITY 4
 
-/* Does a fire before b?  seq is compared wrap-safe. */
+#define EEL__SEQ_BITS 24
+#define EEL__DEADLINE_MAX ((UINT64_C(1) << (64 - EEL__SEQ_BITS)) - 1)
+
+/* Does a fire before b? */
 static inline int eel__heap_before(const struct eel__heap_entry *a,
                                    const struct eel__heap_entry *b)
 {
-    return a->deadline < b->deadline ||
-           (a->deadline == b->deadline && (int32_t)(a->seq - b->seq) < 0);
+    return a->key < b->key;
+}
+
+static inline uint64_t eel__heap_deadline(const struct eel__heap_entry *h)
+{
+    return h->key >> EEL__SEQ_BITS;
+}
+
+/* timers.c: gives the heap's entries seq numbers 0, 1, ... in their order,
+ * when the next seq would not fit. */
+void eel__heap_renumber(struct eel_loop *l);
+
+/* The key of a registration now, due at deadline. */
+static inline uint64_t eel__heap_key(struct eel_loop *l, uint64_t deadline)
+{
+    if (eel__unlikely(l->timer_seq >> EEL__SEQ_BITS))
+        eel__heap_renumber(l);
+    if (eel__unlikely(deadline > EEL__DEADLINE_MAX))
+        deadline = EEL__DEADLINE_MAX;
+    return deadline << EEL__SEQ_BITS | l->timer_seq++;
 }
 
 static inline void eel__heap_place(struct eel__heap_entry *h,
@@ -35,7 +61,7 @@ static inline void eel__heap_place(struct eel__heap_entry *h,
 }
 
 /* Put x at position i or above, moving parents down. */
-static inline void eel__heap_up(struct eel_loop *l, uint32_t i,
+static inline __attribute__((always_inline)) void eel__heap_up(struct eel_loop *l, uint32_t i,
                                 struct eel__heap_entry x)
 {
     struct eel__heap_entry *h = l->heap;
@@ -51,7 +77,7 @@ static inline void eel__heap_up(struct eel_loop *l, uint32_t i,
 }
 
 /* Put x at position i or below, moving the earliest child up. */
-static inline void eel__heap_down(struct eel_loop *l, uint32_t i,
+static inline __attribute__((always_inline)) void eel__heap_down(struct eel_loop *l, uint32_t i,
                                   struct eel__heap_entry x)
 {
     struct eel__heap_entry *h = l->heap;
@@ -90,18 +116,18 @@ static inline int eel__heap_push(struct eel_loop *l, uint32_t e,
 {
     if (eel__unlikely(l->heap_len == l->heap_cap) && eel__heap_grow(l) < 0)
         return -1;
-    struct eel__heap_entry x = {deadline, l->timer_seq++, e};
+    struct eel__heap_entry x = {eel__heap_key(l, deadline), e, 0};
     eel__heap_up(l, l->heap_len++, x);
     return 0;
 }
 
 /* Give e, which is in the heap, a new deadline (and a new place among
  * equal ones): one sift instead of a removal and an insertion. */
-static inline void eel__heap_move(struct eel_loop *l, uint32_t e,
+static inline __attribute__((always_inline)) void eel__heap_move(struct eel_loop *l, uint32_t e,
                                   uint64_t deadline)
 {
     uint32_t i = l->ev[e].heap - 1;
-    struct eel__heap_entry x = {deadline, l->timer_seq++, e};
+    struct eel__heap_entry x = {eel__heap_key(l, deadline), e, 0};
     if (i > 0 && eel__heap_before(&x, &l->heap[(i - 1) / EEL__ARITY]))
         eel__heap_up(l, i, x);
     else

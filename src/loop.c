@@ -25,6 +25,19 @@ uint64_t eel__clock_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+void *eel__grow_table(void *p, size_t old, size_t new)
+{
+    size_t size = (new + 63) & ~(size_t)63; /* aligned_alloc wants this */
+    char *q = size >= new ? aligned_alloc(64, size) : NULL;
+    if (!q)
+        return NULL;
+    if (old)
+        memcpy(q, p, old);
+    memset(q + old, 0, size - old);
+    free(p);
+    return q;
+}
+
 static const struct eel_backend_ops *choose_backend(void)
 {
     const char *name = getenv("EEL_BACKEND");

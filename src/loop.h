@@ -98,6 +98,7 @@ struct eel__group {
     uint8_t waiting;   /* eel_group_set_waiting() */
     uint16_t unused;
     uint32_t next_free;
+    uint32_t pad[2]; /* 32 bytes: never across two cache lines */
 };
 
 struct eel__fd {
@@ -109,12 +110,17 @@ struct eel__fd {
     uint8_t intern;      /* libeel's own fd (signal pipe) */
     uint8_t forgot;      /* its last waiter was cancelled in this callback */
     uint8_t narrow;      /* it spoke with no waiter: drop lazy interest */
+    uint8_t pad[6];      /* 32 bytes: never across two cache lines */
 };
 
+_Static_assert(sizeof(struct eel__event) == 64, "an event is one line");
+_Static_assert(sizeof(struct eel__group) == 32, "half a line");
+_Static_assert(sizeof(struct eel__fd) == 32, "half a line");
+
 struct eel__heap_entry { /* 16 bytes: four children share a cache line */
-    uint64_t deadline;
-    uint32_t seq; /* registration order breaks ties (compared wrap-safe) */
+    uint64_t key; /* deadline << 24 | registration seq (heap.h) */
     uint32_t ev;
+    uint32_t unused;
 };
 
 /* One fired event, captured before its slot is freed; what the history
@@ -159,7 +165,7 @@ struct eel_loop {
     uint32_t heap_len, heap_cap;
     uint32_t heap_dead; /* entries of cancelled events (EEL__CANCELLED) */
     uint32_t buried;    /* the last of those, for a new timer to take */
-    uint32_t timer_seq;
+    uint32_t timer_seq; /* the next registration's seq (heap.h) */
 
     /* Events whose callback is due, in order.  A cancelled one stays in
      * the array and is skipped: its state or generation no longer match. */
@@ -308,6 +314,9 @@ void eel__signals_free(struct eel_loop *l);
 
 /* loop.c */
 uint64_t eel__clock_ms(void);
+/* Like realloc from old to new bytes, but cache-line aligned and with the
+ * new part zeroed (the tables' entries then never straddle two lines). */
+void *eel__grow_table(void *p, size_t old, size_t new);
 
 /* debug.c: what eelgdb reads and hooks.  eelgdb sets eel__debug_hooks to
  * have every registration reported to eel__debug_on_register(). */

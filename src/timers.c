@@ -29,6 +29,27 @@ int eel__heap_grow(struct eel_loop *l)
     return 0;
 }
 
+static int by_key(const void *a, const void *b)
+{
+    uint64_t x = ((const struct eel__heap_entry *)a)->key;
+    uint64_t y = ((const struct eel__heap_entry *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+/* Once every 16M registrations: sorted, the heap is still a heap, and
+ * seq numbers given in that order keep every entry's place. */
+void eel__heap_renumber(struct eel_loop *l)
+{
+    struct eel__heap_entry *h = l->heap;
+    const uint64_t low = (UINT64_C(1) << EEL__SEQ_BITS) - 1;
+    qsort(h, l->heap_len, sizeof(*h), by_key);
+    for (uint32_t i = 0; i < l->heap_len; i++) {
+        h[i].key = (h[i].key & ~low) | i;
+        l->ev[h[i].ev].heap = i + 1;
+    }
+    l->timer_seq = l->heap_len;
+}
+
 /* A dead entry leaves the heap: its slot is free at last. */
 static void drop_dead(struct eel_loop *l, uint32_t e)
 {
@@ -41,7 +62,7 @@ static void drop_dead(struct eel_loop *l, uint32_t e)
 }
 
 /* Drops the dead entries at the top of the heap. */
-static void drop_dead_top(struct eel_loop *l)
+static __attribute__((noinline)) void drop_dead_top(struct eel_loop *l)
 {
     while (l->heap_len && l->ev[l->heap[0].ev].state == EEL__CANCELLED) {
         uint32_t e = l->heap[0].ev;
@@ -76,7 +97,7 @@ void eel__heap_compact(struct eel_loop *l)
  * next turn. */
 void eel__expire_timers(struct eel_loop *l)
 {
-    while (l->heap_len && l->heap[0].deadline <= l->now) {
+    while (l->heap_len && eel__heap_deadline(&l->heap[0]) <= l->now) {
         uint32_t e = l->heap[0].ev;
         eel__heap_remove(l, e);
         if (l->ev[e].state == EEL__CANCELLED) {
@@ -93,10 +114,11 @@ void eel__expire_timers(struct eel_loop *l)
 /* Milliseconds until the first deadline, -1 if there is none. */
 int eel__next_timeout(struct eel_loop *l)
 {
-    drop_dead_top(l);
+    if (l->heap_dead) /* else the wait would end early for nothing */
+        drop_dead_top(l);
     if (!l->heap_len)
         return -1;
-    uint64_t d = l->heap[0].deadline;
+    uint64_t d = eel__heap_deadline(&l->heap[0]);
     if (d <= l->now)
         return 0;
     d -= l->now;

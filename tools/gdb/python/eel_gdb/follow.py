@@ -180,6 +180,10 @@ class Hooks:
                                  self.kw.get("known", ()))
         self.old = int(gdb.parse_and_eval("*(int *)&eel__debug_hooks"))
         gdb.execute("set var *(int *)&eel__debug_hooks = 1", to_string=True)
+        # libeel looks at the hooks only while its history is on (it is,
+        # from eel_init or the attach: see history.py); make sure.
+        gdb.execute("set var *(int *)&eel__debug_history = 1",
+                    to_string=True)
         return self.bp
 
     def __exit__(self, *exc):

@@ -231,7 +231,7 @@ def events(lp=None):
             "state": state, "fd": int(x["fd"]),
             "cb": int(x["cb"]), "tcb": int(x["tcb"]),
             "arg": int(x["arg"].cast(gdb.lookup_type("unsigned long"))),
-            "deadline": int(lp["heap"][hpos - 1]["deadline"])
+            "deadline": int(lp["heap"][hpos - 1]["key"]) >> 24
             if kind in TIMED_KINDS and hpos else None,
             # recorded only while the history is on (from eel_init under
             # eelgdb, from the attach otherwise): 0 when not
