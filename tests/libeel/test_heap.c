@@ -1,0 +1,212 @@
+/*
+ * test_heap.c - the timer heap from the inside: after every operation of
+ * long random runs the heap must be a heap, every event must know its
+ * place, the dead entries of lazily cancelled timers must be counted and
+ * bounded, and timers must fire in (deadline, registration) order, across
+ * a renumbering of the registration counter too.
+ *
+ * White-box: links the static library and reads its loop (src/loop.h), so
+ * it is built and run apart from the public-API tests (one backend: the
+ * heap does not depend on it).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "heap.h"
+#include "loop.h"
+
+#define MAXT 4000
+
+static struct {
+    eel_event_id id;
+    int ms, order, live;
+} t[MAXT];
+static int nt, fired[MAXT], nfired;
+
+static void on_timer(eel_group_id g, void *arg, int fd)
+{
+    (void)g, (void)fd;
+    fired[nfired++] = (int)(intptr_t)arg;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+/* The heap property, every back pointer, and the dead count. */
+static void check_heap(void)
+{
+    struct eel_loop *l = eel__loop;
+    uint32_t dead = 0;
+    for (uint32_t i = 0; i < l->heap_len; i++) {
+        uint32_t e = l->heap[i].ev;
+        assert_int_equal(l->ev[e].heap, i + 1);
+        if (i > 0)
+            assert_true(l->heap[(i - 1) / EEL__ARITY].key <= l->heap[i].key);
+        dead += l->ev[e].state == EEL__CANCELLED;
+    }
+    assert_int_equal(dead, l->heap_dead);
+    /* Compaction keeps the dead at most half (plus its small floor). */
+    assert_true(l->heap_dead <= 65 || l->heap_dead <= l->heap_len / 2 + 1);
+}
+
+static void add(eel_group_id g, int ms)
+{
+    assert_true(nt < MAXT);
+    t[nt].ms = ms;
+    t[nt].order = nt;
+    t[nt].live = 1;
+    t[nt].id = eel_add_timer(g, on_timer, (void *)(intptr_t)nt, ms);
+    assert_int_not_equal(t[nt].id, 0);
+    nt++;
+}
+
+static int by_deadline(const void *a, const void *b)
+{
+    const int *x = a, *y = b;
+    if (t[*x].ms != t[*y].ms)
+        return t[*x].ms - t[*y].ms;
+    return t[*x].order - t[*y].order;
+}
+
+/* Run everything and compare with the live timers in expected order.  The
+ * loop's time stood still while the test registered, so a timer's
+ * deadline is the same base plus its ms. */
+static void run_and_compare(void)
+{
+    static int want[MAXT];
+    int n = 0;
+    for (int i = 0; i < nt; i++)
+        if (t[i].live)
+            want[n++] = i;
+    qsort(want, (size_t)n, sizeof(want[0]), by_deadline);
+    nfired = 0;
+    assert_int_equal(eel_dispatch(), 0);
+    assert_int_equal(nfired, n);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(fired[i], want[i]);
+    assert_int_equal(eel__loop->heap_dead, 0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    nt = nfired = 0;
+    return eel_init();
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    eel_shutdown();
+    return 0;
+}
+
+/* Adds, cancels, and "cancel then add" (which takes the dead entry over),
+ * with few distinct timeouts so that ties are everywhere. */
+static void random_operations_keep_the_heap(void **state)
+{
+    (void)state;
+    eel_group_id g[3] = {eel_new_group_id(), eel_new_group_id(),
+                         eel_new_group_id()};
+    for (int step = 0; step < 3000; step++) {
+        uint32_t op = rnd(10);
+        int victim = nt ? (int)rnd((uint32_t)nt) : -1;
+        if (op < 4 || victim < 0 || !t[victim].live) {
+            add(g[rnd(3)], (int)rnd(4));
+        } else {
+            assert_int_equal(eel_cancel(t[victim].id), 0);
+            t[victim].live = 0;
+            if (op < 7)
+                add(g[rnd(3)], (int)rnd(4));
+        }
+        check_heap();
+    }
+    run_and_compare();
+}
+
+/* Many timers cancelled and nothing added: compaction keeps the heap
+ * small, the group counts right, and the rest fire in order. */
+static void mass_cancel_compacts(void **state)
+{
+    (void)state;
+    eel_group_id g = eel_new_group_id();
+    for (int i = 0; i < 2000; i++)
+        add(g, (int)rnd(3));
+    for (int i = 0; i < 2000; i++) {
+        if (i % 10 == 0)
+            continue;
+        assert_int_equal(eel_cancel(t[i].id), 0);
+        t[i].live = 0;
+        check_heap();
+    }
+    assert_int_equal(eel_group_pending(g), 200);
+    assert_true(eel__loop->heap_len <= 2 * 200 + 65);
+    run_and_compare();
+}
+
+/* A group deleted while its cancelled timers wait dead in the heap: the
+ * slots are let go when their entries leave, never counted again. */
+static void delete_group_with_dead_entries(void **state)
+{
+    (void)state;
+    eel_group_id g = eel_new_group_id(), h = eel_new_group_id();
+    for (int i = 0; i < 50; i++)
+        add(i % 2 ? g : h, 1);
+    for (int i = 0; i < 50; i += 4) {
+        assert_int_equal(eel_cancel(t[i].id), 0);
+        t[i].live = 0;
+    }
+    eel_delete_group_id(h);
+    for (int i = 0; i < 50; i += 2)
+        t[i].live = 0;
+    check_heap();
+    assert_int_equal(eel_pending(), 25);
+    /* a new timer in another group takes the last dead entry over */
+    add(g, 0);
+    check_heap();
+    run_and_compare();
+}
+
+/* The registration counter runs out: the heap is renumbered and equal
+ * deadlines still fire in registration order. */
+static void seq_renumbering_keeps_order(void **state)
+{
+    (void)state;
+    eel_group_id g = eel_new_group_id();
+    for (int i = 0; i < 20; i++)
+        add(g, i % 2);
+    eel__loop->timer_seq = (UINT32_C(1) << EEL__SEQ_BITS) - 7;
+    for (int i = 0; i < 20; i++) {
+        add(g, i % 2);
+        check_heap();
+    }
+    assert_true(eel__loop->timer_seq < 100); /* it was renumbered */
+    assert_int_equal(eel_cancel(t[3].id), 0);
+    t[3].live = 0;
+    add(g, 0);
+    check_heap();
+    run_and_compare();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(random_operations_keep_the_heap, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(mass_cancel_compacts, setup, teardown),
+        cmocka_unit_test_setup_teardown(delete_group_with_dead_entries, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(seq_renumbering_keeps_order, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
