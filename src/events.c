@@ -738,10 +738,11 @@ eel_event_id eel_add_write_timeout(eel_group_id gid, eel_callback cb,
     return add_io(gid, EEL__WRITE_TIMEOUT, 1, cb, tcb, arg, fd, ms, SITE);
 }
 
-eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
+static __attribute__((noinline)) eel_event_id
+add_timer_slow(eel_group_id gid, eel_callback cb, void *arg, int ms,
+               const void *site)
 {
     struct eel_loop *l = eel__loop;
-    const void *site = SITE;
     uint32_t g, e;
     if (eel__unlikely(!l || !cb || ms < 0 || !(g = eel__group_lookup(l, gid))))
         return refuse(l, gid, EINVAL, site);
@@ -760,6 +761,32 @@ eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
         event_fill(l, e, EEL__TIMER, cb, NULL, arg);
     }
     return finish(l, e, site);
+}
+
+/* "Cancel the timeout, set a new one" in the same group: the new timer
+ * takes the cancelled one's slot, still in the group's list, and moves its
+ * heap entry (timed_slot); done here without calls.  Anything else, or
+ * while the debugger or the checks watch, takes the general path. */
+eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
+{
+    struct eel_loop *l = eel__loop;
+    uint32_t e, g = eel__id_slot(gid);
+    if (eel__likely(l && cb && ms >= 0 && (e = l->buried) &&
+                    !eel__debug_history)) {
+        struct eel__event *x = &l->ev[e];
+        if (eel__likely(x->group == g && g && eel__group_id(l, g) == gid)) {
+            l->buried = 0;
+            l->heap_dead--;
+            l->grp[g].npending++;
+            l->npending++;
+            event_fill(l, e, EEL__TIMER, cb, NULL, arg);
+            x->fd = -1;
+            x->dir = EEL__NO_DIR;
+            eel__heap_move(l, e, l->now + (uint64_t)ms);
+            return eel__make_id(x->gen, e);
+        }
+    }
+    return add_timer_slow(gid, cb, arg, ms, SITE);
 }
 
 eel_event_id eel_add_signal(eel_group_id gid, eel_callback cb, void *arg,
@@ -793,18 +820,42 @@ HOT uint32_t event_lookup(struct eel_loop *l, eel_event_id id)
     return e;
 }
 
-int eel_cancel(eel_event_id id)
+static __attribute__((noinline)) int cancel_slow(struct eel_loop *l,
+                                                 eel_event_id id,
+                                                 const void *site)
 {
-    struct eel_loop *l = eel__loop;
     uint32_t e = event_lookup(l, id);
     if (eel__unlikely(!e)) {
         if (l && l->instr)
-            eel__instr_misuse(l, EEL__MISUSE_STALE_CANCEL, id, SITE);
+            eel__instr_misuse(l, EEL__MISUSE_STALE_CANCEL, id, site);
         errno = EINVAL;
         return -1;
     }
     unlink_free(l, e);
     return 0;
+}
+
+/* The commonest cancel, a waiting timer's ("the answer came: drop its
+ * timeout"), is a few stores: the entry only goes dead in the heap (see
+ * unlink_free).  Slot 0 is all zeroes, so it fails the kind test. */
+int eel_cancel(eel_event_id id)
+{
+    struct eel_loop *l = eel__loop;
+    uint32_t e = eel__id_slot(id);
+    if (eel__likely(l && e < l->ev_cap)) {
+        struct eel__event *x = &l->ev[e];
+        if (eel__likely(x->gen == eel__id_gen(id) && x->kind == EEL__TIMER &&
+                        x->state == EEL__WAITING && !l->instr)) {
+            event_retire(l, x);
+            x->state = EEL__CANCELLED;
+            l->buried = e;
+            if (eel__unlikely(++l->heap_dead > 64 &&
+                              l->heap_dead > l->heap_len / 2))
+                eel__heap_compact(l);
+            return 0;
+        }
+    }
+    return cancel_slow(l, id, SITE);
 }
 
 int eel_close(int fd)
