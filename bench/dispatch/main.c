@@ -26,7 +26,7 @@ static void usage(FILE *f)
             "  -w, --warmup N       unrecorded repetitions first (default 1)\n"
             "  -p, --peer LIST      peers to run: name or name:mode, comma\n"
             "                       separated (modes: persistent, one-shot);\n"
-            "                       libeel@epoll|poll|io_uring force libeel's\n"
+            "                       libeel@epoll|poll force libeel's\n"
             "                       backend (default: all but those)\n"
             "  -b, --bench LIST     dispatch,timers (default both)\n"
             "  -c, --config N/A/W   a dispatch configuration (repeatable;\n"

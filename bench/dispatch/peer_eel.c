@@ -6,9 +6,9 @@
  * group per channel, as a program would keep one group per connection.
  *
  * Besides "libeel" (the backend $EEL_BACKEND or the default picks), the
- * peers "libeel@epoll", "libeel@poll" and "libeel@io_uring" force a backend,
- * so backends can be compared in one run; they run only when named with
- * --peer, and the libeel/peer ratios always use plain "libeel".
+ * peers "libeel@epoll" and "libeel@poll" force a backend, so backends can
+ * be compared in one run; they run only when named with --peer, and the
+ * libeel/peer ratios always use plain "libeel".
  */
 #include "bench.h"
 
@@ -188,4 +188,3 @@ static const char *eel_version_name(void)
 EEL_PEER(peer_libeel, "libeel", NULL, 0)
 EEL_PEER(peer_libeel_epoll, "libeel@epoll", "epoll", 1)
 EEL_PEER(peer_libeel_poll, "libeel@poll", "poll", 1)
-EEL_PEER(peer_libeel_io_uring, "libeel@io_uring", "io_uring", 1)

@@ -10,7 +10,6 @@
 extern const struct peer peer_libeel;
 extern const struct peer peer_libeel_epoll;
 extern const struct peer peer_libeel_poll;
-extern const struct peer peer_libeel_io_uring;
 extern const struct peer peer_libevent;
 extern const struct peer peer_libev;
 extern const struct peer peer_libuv;
@@ -20,7 +19,6 @@ const struct peer *const bench_peers[] = {
     &peer_libeel,
     &peer_libeel_epoll,
     &peer_libeel_poll,
-    &peer_libeel_io_uring,
 #endif
 #ifdef BENCH_HAVE_LIBEVENT
     &peer_libevent,

@@ -12,7 +12,7 @@
 # usage: bench/dispatch/syscalls.sh [-c] [-b BINARY] [-p PEER[:MODE]]... [N/A ...]
 #   defaults: -p libeel, configurations 1000/1 and 1000/100,
 #   W1=2000 W2=12000 (set W1=, W2= in the environment to change them).
-#   EEL_BACKEND=poll|epoll|io_uring is passed through to libeel.
+#   EEL_BACKEND=poll|epoll is passed through to libeel.
 #   -c: check the targets and exit 1 if one is missed (the ctest test).
 set -euo pipefail
 
