@@ -95,7 +95,7 @@ static int epoll_wait_ready(struct eel_loop *l, int timeout_ms)
             m |= EEL__OUT;
         if (r & (EPOLLERR | EPOLLHUP))
             m |= EEL__ERR;
-        eel__fd_ready(l, s->out[i].data.fd, m);
+        eel__fd_report(l, s->out[i].data.fd, m);
     }
     if (n == s->cap) { /* a full batch: make room for more next time */
         struct epoll_event *bigger =

@@ -99,7 +99,7 @@ static int poll_wait(struct eel_loop *l, int timeout_ms)
     if (n <= 0)
         return (n < 0 && errno != EINTR) ? -1 : 0;
     int seen = 0;
-    /* eel__fd_ready only queues callbacks; it never changes the array. */
+    /* eel__fd_report only queues callbacks; it never changes the array. */
     for (int i = 0; i < s->n && seen < n; i++) {
         short r = s->pfd[i].revents;
         if (!r)
@@ -112,7 +112,7 @@ static int poll_wait(struct eel_loop *l, int timeout_ms)
             m |= EEL__OUT;
         if (r & (POLLERR | POLLHUP | POLLNVAL))
             m |= EEL__ERR;
-        eel__fd_ready(l, s->pfd[i].fd, m);
+        eel__fd_report(l, s->pfd[i].fd, m);
     }
     return seen;
 }

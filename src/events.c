@@ -37,12 +37,10 @@
 
 COLD void fd_mark_slow(struct eel_loop *l, int fd)
 {
-    uint32_t cap = l->changes_cap ? l->changes_cap * 2 : 64;
-    int *c = realloc(l->changes, cap * sizeof(*c));
+    int *c = eel__grow_array(l->changes, &l->changes_cap, sizeof(*c), 64);
     if (!c)
         return; /* interest stays wider than needed: spurious wake-ups */
     l->changes = c;
-    l->changes_cap = cap;
     l->changes[l->nchanges++] = fd;
     l->fds[fd].dirty = 1;
 }
@@ -159,14 +157,12 @@ static void fd_forget(struct eel_loop *l, uint32_t e)
         return;
     }
     if (l->nforgets == l->forgets_cap) {
-        uint32_t cap = l->forgets_cap ? l->forgets_cap * 2 : 16;
-        int *p = realloc(l->forgets, cap * sizeof(*p));
+        int *p = eel__grow_array(l->forgets, &l->forgets_cap, sizeof(*p), 16);
         if (!p) {
             fd_drop(l, fd, f);
             return;
         }
         l->forgets = p;
-        l->forgets_cap = cap;
     }
     l->forgets[l->nforgets++] = fd;
     f->forgot = 1;
@@ -192,12 +188,11 @@ void eel__event_unlink_io(struct eel_loop *l, uint32_t e)
 
 COLD int ready_grow(struct eel_loop *l)
 {
-    uint32_t cap = l->ready_cap ? l->ready_cap * 2 : 256;
-    struct eel__ready *r = realloc(l->ready, cap * sizeof(*r));
+    struct eel__ready *r =
+        eel__grow_array(l->ready, &l->ready_cap, sizeof(*r), 256);
     if (!r)
         return -1;
     l->ready = r;
-    l->ready_cap = cap;
     return 0;
 }
 

@@ -38,6 +38,15 @@ void *eel__grow_table(void *p, size_t old, size_t new)
     return q;
 }
 
+void *eel__grow_array(void *p, uint32_t *cap, size_t size, uint32_t first)
+{
+    uint32_t n = *cap ? *cap * 2 : first;
+    void *q = n > *cap ? realloc(p, (size_t)n * size) : NULL;
+    if (q)
+        *cap = n;
+    return q;
+}
+
 static const struct eel_backend_ops *choose_backend(void)
 {
     const char *name = getenv("EEL_BACKEND");

@@ -317,6 +317,9 @@ uint64_t eel__clock_ms(void);
 /* Like realloc from old to new bytes, but cache-line aligned and with the
  * new part zeroed (the tables' entries then never straddle two lines). */
 void *eel__grow_table(void *p, size_t old, size_t new);
+/* Doubles the array p of *cap elements of size bytes (first: the first
+ * capacity).  The new array, *cap updated; or NULL, p and *cap unchanged. */
+void *eel__grow_array(void *p, uint32_t *cap, size_t size, uint32_t first);
 
 /* debug.c: what eelgdb reads and hooks.  eelgdb sets eel__debug_hooks to
  * have every registration reported to eel__debug_on_register(). */

@@ -20,12 +20,11 @@
 
 int eel__heap_grow(struct eel_loop *l)
 {
-    uint32_t cap = l->heap_cap ? l->heap_cap * 2 : 64;
-    struct eel__heap_entry *h = realloc(l->heap, cap * sizeof(*h));
+    struct eel__heap_entry *h =
+        eel__grow_array(l->heap, &l->heap_cap, sizeof(*h), 64);
     if (!h)
         return -1;
     l->heap = h;
-    l->heap_cap = cap;
     return 0;
 }
 
