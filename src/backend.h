@@ -37,9 +37,9 @@ static inline void eel__fd_report(struct eel_loop *l, int fd, unsigned revents)
     if (eel__likely((uint32_t)fd < l->fd_cap)) {
         uint32_t e = l->fds[fd].head; /* 0 for libeel's own fds */
         struct eel__event *x = &l->ev[e];
-        if (eel__likely(e && e == l->fds[fd].tail &&
-                        x->state == EEL__WAITING && (revents & x->mask) &&
-                        !x->heap && l->ready_len < l->ready_cap)) {
+        if (eel__likely(e && e == l->fds[fd].tail && x->state == EEL__WAITING &&
+                        (revents & x->mask) && !x->heap &&
+                        l->ready_len < l->ready_cap)) {
             l->ready[l->ready_len].e = e;
             l->ready[l->ready_len].gen = (uint32_t)x->gen;
             l->ready_len++;

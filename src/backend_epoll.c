@@ -63,8 +63,8 @@ static int epoll_set_interest(struct eel_loop *l, int fd, unsigned old,
         ev.events |= EPOLLOUT;
     if (want == 0) {
         /* The fd may already be closed, which removed it from the set. */
-        if (epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, &ev) < 0 &&
-            errno != EBADF && errno != ENOENT)
+        if (epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, &ev) < 0 && errno != EBADF &&
+            errno != ENOENT)
             return -1;
         return 0;
     }

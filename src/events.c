@@ -688,8 +688,7 @@ HOT eel_event_id add_io(eel_group_id gid, uint8_t kind, uint8_t dir,
         struct eel__event *x = &l->ev[e];
         uint32_t g = x->group;
         if (eel__likely(x->fd == fd && x->dir == dir &&
-                        eel__group_id(l, g) == gid &&
-                        !eel__debug_history)) {
+                        eel__group_id(l, g) == gid && !eel__debug_history)) {
             l->held = 0;
             l->grp[g].npending++;
             l->npending++;
@@ -733,9 +732,10 @@ eel_event_id eel_add_write_timeout(eel_group_id gid, eel_callback cb,
     return add_io(gid, EEL__WRITE_TIMEOUT, 1, cb, tcb, arg, fd, ms, SITE);
 }
 
-static __attribute__((noinline)) eel_event_id
-add_timer_slow(eel_group_id gid, eel_callback cb, void *arg, int ms,
-               const void *site)
+static __attribute__((noinline)) eel_event_id add_timer_slow(eel_group_id gid,
+                                                             eel_callback cb,
+                                                             void *arg, int ms,
+                                                             const void *site)
 {
     struct eel_loop *l = eel__loop;
     uint32_t g, e;
@@ -815,9 +815,8 @@ HOT uint32_t event_lookup(struct eel_loop *l, eel_event_id id)
     return e;
 }
 
-static __attribute__((noinline)) int cancel_slow(struct eel_loop *l,
-                                                 eel_event_id id,
-                                                 const void *site)
+static __attribute__((noinline)) int
+cancel_slow(struct eel_loop *l, eel_event_id id, const void *site)
 {
     uint32_t e = event_lookup(l, id);
     if (eel__unlikely(!e)) {

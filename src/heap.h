@@ -61,8 +61,8 @@ static inline void eel__heap_place(struct eel__heap_entry *h,
 }
 
 /* Put x at position i or above, moving parents down. */
-static inline __attribute__((always_inline)) void eel__heap_up(struct eel_loop *l, uint32_t i,
-                                struct eel__heap_entry x)
+static inline __attribute__((always_inline)) void
+eel__heap_up(struct eel_loop *l, uint32_t i, struct eel__heap_entry x)
 {
     struct eel__heap_entry *h = l->heap;
     struct eel__event *ev = l->ev;
@@ -77,8 +77,8 @@ static inline __attribute__((always_inline)) void eel__heap_up(struct eel_loop *
 }
 
 /* Put x at position i or below, moving the earliest child up. */
-static inline __attribute__((always_inline)) void eel__heap_down(struct eel_loop *l, uint32_t i,
-                                  struct eel__heap_entry x)
+static inline __attribute__((always_inline)) void
+eel__heap_down(struct eel_loop *l, uint32_t i, struct eel__heap_entry x)
 {
     struct eel__heap_entry *h = l->heap;
     struct eel__event *ev = l->ev;
@@ -123,8 +123,8 @@ static inline int eel__heap_push(struct eel_loop *l, uint32_t e,
 
 /* Give e, which is in the heap, a new deadline (and a new place among
  * equal ones): one sift instead of a removal and an insertion. */
-static inline __attribute__((always_inline)) void eel__heap_move(struct eel_loop *l, uint32_t e,
-                                  uint64_t deadline)
+static inline __attribute__((always_inline)) void
+eel__heap_move(struct eel_loop *l, uint32_t e, uint64_t deadline)
 {
     uint32_t i = l->ev[e].heap - 1;
     struct eel__heap_entry x = {eel__heap_key(l, deadline), e, 0};

@@ -274,8 +274,7 @@ void eel__instr_before_wait(struct eel_loop *l)
     eel__rt_symbols_release();
 }
 
-void eel__instr_group_waiting(struct eel_loop *l, eel_group_id gid,
-                              int waiting)
+void eel__instr_group_waiting(struct eel_loop *l, eel_group_id gid, int waiting)
 {
     /* Cleared while the group has nothing pending: the check after the
      * running callback decides whether it is now leaked. */

@@ -9,9 +9,10 @@
 #include "loop.h"
 
 enum eel__misuse {
-    EEL__MISUSE_BAD_GROUP = 1,    /* registration with a deleted/unknown group */
-    EEL__MISUSE_STALE_CANCEL = 2, /* cancel of a fired/cancelled/unknown event */
-    EEL__MISUSE_BAD_DELETE = 3    /* delete of a deleted/unknown group */
+    EEL__MISUSE_BAD_GROUP = 1, /* registration with a deleted/unknown group */
+    EEL__MISUSE_STALE_CANCEL =
+        2,                     /* cancel of a fired/cancelled/unknown event */
+    EEL__MISUSE_BAD_DELETE = 3 /* delete of a deleted/unknown group */
 };
 
 /* Reads the environment at eel_init(); sets l->instr when anything is on. */
@@ -26,8 +27,8 @@ void eel__instr_group_new(struct eel_loop *l, eel_group_id gid,
 void eel__instr_group_deleted(struct eel_loop *l, eel_group_id gid);
 void eel__instr_group_waiting(struct eel_loop *l, eel_group_id gid,
                               int waiting);
-void eel__instr_misuse(struct eel_loop *l, enum eel__misuse what,
-                       uint64_t id, const void *site);
+void eel__instr_misuse(struct eel_loop *l, enum eel__misuse what, uint64_t id,
+                       const void *site);
 /* Around each callback. */
 void eel__instr_before(struct eel_loop *l, const struct eel__fired *f);
 void eel__instr_after(struct eel_loop *l, const struct eel__fired *f);

@@ -87,7 +87,8 @@ int eel_init(void)
      * that was shut down never names something in a later loop. */
     static uint64_t loops;
     l->gen_base = ((__atomic_fetch_add(&loops, 1, __ATOMIC_RELAXED) << 20) &
-                   EEL__GEN_MASK) | 1;
+                   EEL__GEN_MASK) |
+                  1;
     eel__loop = l;
     eel__instr_init(l);
     return 0;

@@ -118,7 +118,7 @@ _Static_assert(sizeof(struct eel__group) == 32, "half a line");
 _Static_assert(sizeof(struct eel__fd) == 32, "half a line");
 
 struct eel__heap_entry { /* 16 bytes: four children share a cache line */
-    uint64_t key; /* deadline << 24 | registration seq (heap.h) */
+    uint64_t key;        /* deadline << 24 | registration seq (heap.h) */
     uint32_t ev;
     uint32_t unused;
 };

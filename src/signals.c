@@ -41,7 +41,7 @@ static struct sigaction saved[NSIG];
 
 struct eel__signals {
     int rfd, wfd;
-    int slot; /* index in watchers[] */
+    int slot;                        /* index in watchers[] */
     uint32_t head[NSIG], tail[NSIG]; /* waiters per signal */
 };
 
