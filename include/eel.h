@@ -62,7 +62,7 @@ void eel_shutdown(void);
 uint64_t eel_now(void);
 /* Refreshes the cached time from the clock and returns it. */
 uint64_t eel_update_time(void);
-/* The polling backend in use: "epoll", "poll" or "io_uring" (NULL without a
+/* The polling backend in use: "epoll" or "poll" (NULL without a
  * loop).  $EEL_BACKEND chooses it at eel_init(). */
 const char *eel_backend(void);
 /* The library's version number and string (may differ from the header's). */
@@ -104,8 +104,8 @@ eel_event_id eel_add_error(eel_group_id gid, eel_callback cb, void *cb_arg,
 /* Calls exactly one of cb (fd readable) or timeout_cb (timeout_milliseconds
  * passed first; its fd argument is fd). */
 eel_event_id eel_add_read_timeout(eel_group_id gid, eel_callback cb,
-                                  eel_callback timeout_cb, void *cb_arg,
-                                  int fd, int timeout_milliseconds);
+                                  eel_callback timeout_cb, void *cb_arg, int fd,
+                                  int timeout_milliseconds);
 /* Calls exactly one of cb (fd writable) or timeout_cb. */
 eel_event_id eel_add_write_timeout(eel_group_id gid, eel_callback cb,
                                    eel_callback timeout_cb, void *cb_arg,

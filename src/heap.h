@@ -76,35 +76,41 @@ eel__heap_up(struct eel_loop *l, uint32_t i, struct eel__heap_entry x)
     eel__heap_place(h, ev, i, x);
 }
 
-/* Put x at position i or below, moving the earliest child up. */
+/* Put x at position i or below, moving the earliest child up.  Keys are
+ * distinct (seq), so ties never arise.  Nodes whose four children all
+ * exist take the loop without bounds checks; the last parent, with fewer,
+ * has only leaves below it. */
 static inline __attribute__((always_inline)) void
 eel__heap_down(struct eel_loop *l, uint32_t i, struct eel__heap_entry x)
 {
     struct eel__heap_entry *h = l->heap;
     struct eel__event *ev = l->ev;
-    uint32_t n = l->heap_len;
-    for (;;) {
-        uint32_t c = i * EEL__ARITY + 1;
-        if (c >= n)
-            break;
-        const struct eel__heap_entry *m = &h[c];
-        if (eel__likely(c + 3 < n)) { /* all four children: no bounds */
-            if (eel__heap_before(&h[c + 1], m))
-                m = &h[c + 1];
-            if (eel__heap_before(&h[c + 2], m))
-                m = &h[c + 2];
-            if (eel__heap_before(&h[c + 3], m))
-                m = &h[c + 3];
-        } else {
-            for (uint32_t k = c + 1; k < n; k++)
-                if (eel__heap_before(&h[k], m))
-                    m = &h[k];
-        }
-        if (!eel__heap_before(m, &x))
-            break;
+    uint32_t n = l->heap_len, c;
+    while ((c = i * EEL__ARITY + 1) + 3 < n) {
+        const struct eel__heap_entry *p = h + c, *m = p;
+        uint64_t k = p[0].key;
+        if (p[1].key < k)
+            m = p + 1, k = m->key;
+        if (p[2].key < k)
+            m = p + 2, k = m->key;
+        if (p[3].key < k)
+            m = p + 3, k = m->key;
+        if (x.key < k)
+            goto done;
         eel__heap_place(h, ev, i, *m);
         i = (uint32_t)(m - h);
     }
+    if (c < n) {
+        const struct eel__heap_entry *m = h + c;
+        for (uint32_t k = c + 1; k < n; k++)
+            if (h[k].key < m->key)
+                m = h + k;
+        if (m->key < x.key) {
+            eel__heap_place(h, ev, i, *m);
+            i = (uint32_t)(m - h);
+        }
+    }
+done:
     eel__heap_place(h, ev, i, x);
 }
 
