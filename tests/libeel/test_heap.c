@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -197,6 +199,74 @@ static void seq_renumbering_keeps_order(void **state)
     run_and_compare();
 }
 
+/* A dead entry changes kind when it is taken over: an I/O wait with a
+ * timeout becomes a timer and a timer an I/O wait with a timeout.  Each
+ * must then behave as its new self: the timer fires with fd -1 and never
+ * for the old fd's data, the I/O wait fires for its fd's data. */
+static int io_fired, io_timed_out;
+static void on_io(eel_group_id g, void *arg, int fd)
+{
+    (void)g, (void)arg;
+    io_fired = fd;
+}
+static void on_io_timeout(eel_group_id g, void *arg, int fd)
+{
+    (void)g, (void)arg, (void)fd;
+    io_timed_out++;
+}
+
+static void dead_entries_change_kind(void **state)
+{
+    (void)state;
+    int a[2], b[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+    eel_group_id g = eel_new_group_id();
+    /* an I/O wait's entry becomes a timer's */
+    eel_event_id r =
+        eel_add_read_timeout(g, on_io, on_io_timeout, NULL, a[0], 10000);
+    assert_int_not_equal(r, 0);
+    assert_int_equal(eel_cancel(r), 0);
+    add(g, 0);
+    check_heap();
+    assert_int_equal(write(a[1], "x", 1), 1); /* nobody waits on a[0] now */
+    /* a timer's entry becomes an I/O wait's */
+    eel_event_id tt = eel_add_timer(g, on_timer, (void *)(intptr_t)999, 5000);
+    assert_int_equal(eel_cancel(tt), 0);
+    io_fired = -1;
+    io_timed_out = 0;
+    assert_int_not_equal(
+        eel_add_read_timeout(g, on_io, on_io_timeout, NULL, b[0], 10000), 0);
+    check_heap();
+    assert_int_equal(write(b[1], "y", 1), 1);
+    nfired = 0;
+    assert_int_equal(eel_dispatch(), 0);
+    assert_int_equal(nfired, 1); /* the timer, once */
+    assert_int_equal(fired[0], 0);
+    assert_int_equal(io_fired, b[0]);
+    assert_int_equal(io_timed_out, 0);
+    assert_int_equal(eel_pending(), 0);
+    assert_int_equal(eel__loop->heap_dead, 0);
+    for (int i = 0; i < 2; i++)
+        close(a[i]), close(b[i]);
+}
+
+/* The last cancelled timer's group is deleted: its entry no longer
+ * belongs to anything, and a timer of another group takes it over. */
+static void dead_entry_of_a_deleted_group(void **state)
+{
+    (void)state;
+    eel_group_id g = eel_new_group_id(), h = eel_new_group_id();
+    eel_event_id t0 = eel_add_timer(h, on_timer, (void *)(intptr_t)77, 3);
+    assert_int_equal(eel_cancel(t0), 0);
+    eel_delete_group_id(h);
+    assert_int_equal(eel_group_pending(h), -1);
+    add(g, 1);
+    check_heap();
+    assert_int_equal(eel_group_pending(g), 1);
+    run_and_compare();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +276,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(delete_group_with_dead_entries, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(seq_renumbering_keeps_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(dead_entries_change_kind, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(dead_entry_of_a_deleted_group, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
