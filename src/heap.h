@@ -127,17 +127,25 @@ static inline int eel__heap_push(struct eel_loop *l, uint32_t e,
     return 0;
 }
 
-/* Give e, which is in the heap, a new deadline (and a new place among
- * equal ones): one sift instead of a removal and an insertion. */
+/* Give e, which is in the heap, a new key: one sift instead of a removal
+ * and an insertion. */
 static inline __attribute__((always_inline)) void
-eel__heap_move(struct eel_loop *l, uint32_t e, uint64_t deadline)
+eel__heap_rekey(struct eel_loop *l, uint32_t e, uint64_t key)
 {
     uint32_t i = l->ev[e].heap - 1;
-    struct eel__heap_entry x = {eel__heap_key(l, deadline), e, 0};
+    struct eel__heap_entry x = {key, e, 0};
     if (i > 0 && eel__heap_before(&x, &l->heap[(i - 1) / EEL__ARITY]))
         eel__heap_up(l, i, x);
     else
         eel__heap_down(l, i, x);
+}
+
+/* Give e, which is in the heap, a new deadline (and a new place among
+ * equal ones). */
+static inline __attribute__((always_inline)) void
+eel__heap_move(struct eel_loop *l, uint32_t e, uint64_t deadline)
+{
+    eel__heap_rekey(l, e, eel__heap_key(l, deadline));
 }
 
 static inline void eel__heap_remove(struct eel_loop *l, uint32_t e)

@@ -216,8 +216,12 @@ eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
 {
     struct eel_loop *l = eel__loop;
     uint32_t e, g = eel__id_slot(gid);
+    /* No calls below: the sequence number must not need renumbering and
+     * the deadline not clamping (heap.h), else the general path. */
+    uint64_t deadline;
     if (eel__likely(l && cb && ms >= 0 && (e = l->buried) &&
-                    !eel__debug_history)) {
+                    !eel__debug_history && !(l->timer_seq >> EEL__SEQ_BITS) &&
+                    (deadline = l->now + (uint64_t)ms) <= EEL__DEADLINE_MAX)) {
         struct eel__event *x = &l->ev[e];
         if (eel__likely(x->group == g && g && eel__group_id(l, g) == gid)) {
             l->buried = 0;
@@ -227,7 +231,7 @@ eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
             event_fill(l, e, EEL__TIMER, cb, NULL, arg);
             x->fd = -1;
             x->dir = EEL__NO_DIR;
-            eel__heap_move(l, e, l->now + (uint64_t)ms);
+            eel__heap_rekey(l, e, deadline << EEL__SEQ_BITS | l->timer_seq++);
             return eel__make_id(x->gen, e);
         }
     }
