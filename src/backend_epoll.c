@@ -6,7 +6,7 @@
  * callback that re-registers its own fd costs no epoll_ctl at all.
  */
 #include "backend.h"
-#include "loop.h"
+#include "slots.h"
 
 #include <errno.h>
 #include <stdlib.h>

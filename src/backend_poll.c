@@ -5,7 +5,7 @@
  * adding, changing and removing interest are all O(1).
  */
 #include "backend.h"
-#include "loop.h"
+#include "slots.h"
 
 #include <errno.h>
 #include <fcntl.h>

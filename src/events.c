@@ -193,10 +193,7 @@ HOT void unlink_free(struct eel_loop *l, uint32_t e)
      * the heap is compacted (timers.c): cancelling is then O(1). */
     event_retire(l, x);
     if (x->heap) {
-        x->state = EEL__CANCELLED;
-        l->buried = e;
-        if (++l->heap_dead > 64 && l->heap_dead > l->heap_len / 2)
-            eel__heap_compact(l);
+        event_bury(l, x, e);
     } else {
         eel__group_unlink(l, l->ev, e);
         eel__slot_release(l, e);
@@ -227,13 +224,10 @@ COLD eel_callback fire_other(struct eel_loop *l, uint32_t e, int *fd, int *cfd,
     eel_callback cb = *timed_out ? x->tcb : x->cb;
     *fd = x->fd;
     *cfd = eel__is_io(x->kind) ? x->fd : -1;
-    if (x->kind == EEL__TIMER) {
-        event_retire(l, x);
-        x->state = EEL__FIRED;
-        l->held = e;
-    } else {
+    if (x->kind == EEL__TIMER)
+        event_hold(l, x, e);
+    else
         event_free(l, l->ev, e);
-    }
     return cb;
 }
 
@@ -271,7 +265,7 @@ void eel__run_ready(struct eel_loop *l)
         struct eel__event *x = &l->ev[e];
         uint32_t g = x->group;
         eel_event_id id = eel__make_id(x->gen, e);
-        eel_group_id gid = eel__make_id(l->grp[g].gen, g);
+        eel_group_id gid = eel__group_id(l, g);
         void *arg = x->arg;
         eel_callback cb;
         int fd, cfd;
@@ -279,9 +273,7 @@ void eel__run_ready(struct eel_loop *l)
         if (eel__likely(x->state == EEL__READY && x->kind != EEL__SIGNAL)) {
             cb = x->cb; /* an I/O wait, still in its fd's list: hold it */
             fd = cfd = x->fd;
-            event_retire(l, x);
-            x->state = EEL__FIRED;
-            l->held = e;
+            event_hold(l, x, e);
         } else {
             cb = fire_other(l, e, &fd, &cfd, &timed_out);
         }

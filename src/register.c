@@ -224,10 +224,7 @@ eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
                     (deadline = l->now + (uint64_t)ms) <= EEL__DEADLINE_MAX)) {
         struct eel__event *x = &l->ev[e];
         if (eel__likely(x->group == g && g && eel__group_id(l, g) == gid)) {
-            l->buried = 0;
-            l->heap_dead--;
-            l->grp[g].npending++;
-            l->npending++;
+            buried_take(l, e, g);
             event_fill(l, e, EEL__TIMER, cb, NULL, arg);
             x->fd = -1;
             x->dir = EEL__NO_DIR;
@@ -295,11 +292,7 @@ int eel_cancel(eel_event_id id)
         if (eel__likely(x->gen == eel__id_gen(id) && x->kind == EEL__TIMER &&
                         x->state == EEL__WAITING && !l->instr)) {
             event_retire(l, x);
-            x->state = EEL__CANCELLED;
-            l->buried = e;
-            if (eel__unlikely(++l->heap_dead > 64 &&
-                              l->heap_dead > l->heap_len / 2))
-                eel__heap_compact(l);
+            event_bury(l, x, e);
             return 0;
         }
     }

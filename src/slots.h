@@ -93,15 +93,42 @@ HOT void fd_unlink(struct eel_loop *l, struct eel__event *ev, uint32_t e)
     }
 }
 
+/* Appends e, now due, to the ready array, which has room. */
+HOT void ready_append(struct eel_loop *l, struct eel__event *x, uint32_t e,
+                      uint8_t state)
+{
+    l->ready[l->ready_len].e = e;
+    l->ready[l->ready_len].gen = (uint32_t)x->gen;
+    l->ready_len++;
+    x->state = state;
+}
+
 HOT void ready_push(struct eel_loop *l, struct eel__event *x, uint32_t e,
                     uint8_t state)
 {
     if (eel__unlikely(l->ready_len == l->ready_cap) && eel__ready_grow(l) < 0)
         abort(); /* cannot run a due callback, nor drop it silently */
-    l->ready[l->ready_len].e = e;
-    l->ready[l->ready_len].gen = (uint32_t)x->gen;
-    l->ready_len++;
-    x->state = state;
+    ready_append(l, x, e, state);
+}
+
+/* Reports fd ready with revents (EEL__IN/OUT/ERR) to the loop: what the
+ * backends call for each fd the kernel names.  The usual case is inline,
+ * in the backend's loop over the kernel's answer: the fd has one waiter,
+ * waiting for what came, without a deadline, and the ready array has
+ * room.  Everything else is eel__fd_ready's (events.c). */
+HOT void eel__fd_report(struct eel_loop *l, int fd, unsigned revents)
+{
+    if (eel__likely((uint32_t)fd < l->fd_cap)) {
+        uint32_t e = l->fds[fd].head; /* 0 for libeel's own fds */
+        struct eel__event *x = &l->ev[e];
+        if (eel__likely(e && e == l->fds[fd].tail && x->state == EEL__WAITING &&
+                        (revents & x->mask) && !x->heap &&
+                        l->ready_len < l->ready_cap)) {
+            ready_append(l, x, e, EEL__READY);
+            return;
+        }
+    }
+    eel__fd_ready(l, fd, revents);
 }
 
 /* Enter group g's list and count as pending. */
@@ -153,24 +180,51 @@ HOT void event_free(struct eel_loop *l, struct eel__event *ev, uint32_t e)
     slot_put(l, ev, e);
 }
 
+/* The event is running its callback: its slot is held for a re-arm
+ * (held_take), its id already stale. */
+HOT void event_hold(struct eel_loop *l, struct eel__event *x, uint32_t e)
+{
+    event_retire(l, x);
+    x->state = EEL__FIRED;
+    l->held = e;
+}
+
+/* A cancelled (retired) event that has an entry in the timer heap: the
+ * entry stays there, dead, and the slot in its group's list, until a new
+ * timed registration takes them over (buried_take), the entry reaches the
+ * top of the heap or the heap is compacted (timers.c). */
+HOT void event_bury(struct eel_loop *l, struct eel__event *x, uint32_t e)
+{
+    x->state = EEL__CANCELLED;
+    l->buried = e;
+    if (eel__unlikely(++l->heap_dead > 64 && l->heap_dead > l->heap_len / 2))
+        eel__heap_compact(l);
+}
+
+/* The last buried slot, e, taken for a registration in group g; its heap
+ * entry is the caller's to move. */
+HOT void buried_take(struct eel_loop *l, uint32_t e, uint32_t g)
+{
+    struct eel__event *x = &l->ev[e];
+    l->buried = 0;
+    l->heap_dead--;
+    if (eel__likely(x->group == g)) { /* "cancel, then a new timeout" */
+        l->grp[g].npending++;
+        l->npending++;
+    } else {
+        if (x->group)
+            eel__group_unlink(l, l->ev, e);
+        group_link(l, e, g);
+    }
+}
+
 /* A slot in group g with a place in the timer heap at deadline: the last
- * cancelled event's, whose entry is still in the heap and which is still
- * in its group's list (timers.c), or a fresh one.  0 if out of memory. */
+ * buried one, or a fresh one.  0 if out of memory. */
 HOT uint32_t timed_slot(struct eel_loop *l, uint32_t g, uint64_t deadline)
 {
     uint32_t e = l->buried;
     if (e) {
-        struct eel__event *x = &l->ev[e];
-        l->buried = 0;
-        l->heap_dead--;
-        if (eel__likely(x->group == g)) { /* "cancel, then a new timeout" */
-            l->grp[g].npending++;
-            l->npending++;
-        } else {
-            if (x->group)
-                eel__group_unlink(l, l->ev, e);
-            group_link(l, e, g);
-        }
+        buried_take(l, e, g);
         eel__heap_move(l, e, deadline);
         return e;
     }
