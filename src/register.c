@@ -63,7 +63,7 @@ COLD int fd_attach(struct eel_loop *l, int fd, unsigned want)
         f->kmask = 0;
         return -1;
     }
-    l->fds[fd].kmask = (uint8_t)want;
+    f->kmask = (uint8_t)want;
     return 0;
 }
 
@@ -81,6 +81,20 @@ COLD int fd_prepare(struct eel_loop *l, int fd)
     return 0;
 }
 
+/* A registration that took the held slot back (held_take): it is already
+ * in its lists; a deadline puts it in the heap (it left it when it fired).
+ * -1 if out of memory, the slot let go. */
+static int rearm_held(struct eel_loop *l, uint32_t e, uint8_t kind,
+                      eel_callback cb, eel_callback tcb, void *arg, int ms)
+{
+    event_fill(l, e, kind, cb, tcb, arg);
+    if (ms >= 0 && eel__heap_push(l, e, l->now + (uint64_t)ms) < 0) {
+        eel__event_unlink_free(l, e);
+        return -1;
+    }
+    return 0;
+}
+
 /* Every I/O registration but the fast one (add_io). */
 static __attribute__((noinline)) eel_event_id
 add_io_slow(eel_group_id gid, uint8_t kind, uint8_t dir, eel_callback cb,
@@ -91,11 +105,8 @@ add_io_slow(eel_group_id gid, uint8_t kind, uint8_t dir, eel_callback cb,
     if (eel__unlikely(!l || !cb || !(g = eel__group_lookup(l, gid))))
         return refuse(l, gid, EINVAL, site);
     if ((e = held_take(l, g, fd, dir))) {
-        event_fill(l, e, kind, cb, tcb, arg);
-        if (ms >= 0 && eel__heap_push(l, e, l->now + (uint64_t)ms) < 0) {
-            eel__event_unlink_free(l, e);
+        if (rearm_held(l, e, kind, cb, tcb, arg, ms) < 0)
             return refuse(l, gid, ENOMEM, site);
-        }
     } else {
         if (eel__unlikely((uint32_t)fd >= l->fd_cap || l->fds[fd].intern) &&
             fd_prepare(l, fd) < 0)
@@ -123,8 +134,8 @@ add_io_slow(eel_group_id gid, uint8_t kind, uint8_t dir, eel_callback cb,
 }
 
 /* A callback re-arming, without a timeout, the wait it was called for:
- * most registrations of a busy program.  Its slot is still held (see the
- * top of this file) and already linked everywhere, so the registration is
+ * most registrations of a busy program.  Its slot is still held (see
+ * slots.h) and already linked everywhere, so the registration is
  * a few stores.  A held slot's group is live: deleting it lets the slot go.
  * Anything else, or while the debugger or the checks watch (history on),
  * takes the general path. */
@@ -139,9 +150,7 @@ HOT eel_event_id add_io(eel_group_id gid, uint8_t kind, uint8_t dir,
         uint32_t g = x->group;
         if (eel__likely(x->fd == fd && x->dir == dir &&
                         eel__group_id(l, g) == gid && !eel__debug_history)) {
-            l->held = 0;
-            l->grp[g].npending++;
-            l->npending++;
+            held_claim(l, g);
             event_fill(l, e, kind, cb, tcb, arg);
             return eel__make_id(x->gen, e);
         }
@@ -193,11 +202,8 @@ static __attribute__((noinline)) eel_event_id add_timer_slow(eel_group_id gid,
         return refuse(l, gid, EINVAL, site);
     uint64_t deadline = l->now + (uint64_t)ms;
     if ((e = held_take(l, g, -1, EEL__NO_DIR))) {
-        event_fill(l, e, EEL__TIMER, cb, NULL, arg);
-        if (eel__unlikely(eel__heap_push(l, e, deadline) < 0)) {
-            eel__event_unlink_free(l, e);
+        if (rearm_held(l, e, EEL__TIMER, cb, NULL, arg, ms) < 0)
             return refuse(l, gid, ENOMEM, site);
-        }
     } else {
         if (eel__unlikely(!(e = timed_slot(l, g, deadline))))
             return refuse(l, gid, ENOMEM, site);
@@ -210,7 +216,7 @@ static __attribute__((noinline)) eel_event_id add_timer_slow(eel_group_id gid,
 
 /* "Cancel the timeout, set a new one" in the same group: the new timer
  * takes the cancelled one's slot, still in the group's list, and moves its
- * heap entry (timed_slot); done here without calls.  Anything else, or
+ * heap entry (buried_take); done here without calls.  Anything else, or
  * while the debugger or the checks watch, takes the general path. */
 eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
 {

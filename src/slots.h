@@ -248,6 +248,14 @@ HOT void event_fill(struct eel_loop *l, uint32_t e, uint8_t kind,
     x->arg = arg;
 }
 
+/* The held slot, in group g, is pending again. */
+HOT void held_claim(struct eel_loop *l, uint32_t g)
+{
+    l->held = 0;
+    l->grp[g].npending++;
+    l->npending++;
+}
+
 /* The running callback's slot, taken back for a registration in group g
  * on fd (-1 for a timer) in direction dir, if it waited for just that;
  * else 0. */
@@ -259,9 +267,7 @@ HOT uint32_t held_take(struct eel_loop *l, uint32_t g, int fd, uint8_t dir)
     struct eel__event *x = &l->ev[e];
     if (x->fd != fd || x->group != g || x->dir != dir)
         return 0;
-    l->held = 0;
-    l->grp[g].npending++;
-    l->npending++;
+    held_claim(l, g);
     return e;
 }
 
