@@ -10,7 +10,7 @@
  * pass drops them all and rebuilds the heap.  Cancelling a timer is then
  * O(1), and the heap holds at most about twice the live timers.  The last
  * one cancelled (l->buried) is what the next timed registration takes: it
- * moves the entry to its deadline with one sift (events.c, timed_slot), so
+ * moves the entry to its deadline with one sift (slots.h, buried_take), so
  * that "cancel the timeout, set a new one" costs less than either alone.
  */
 #include "heap.h"

@@ -9,14 +9,19 @@ from . import history
 from . import inferior as inf
 
 
+def _number(arg, what):
+    """arg (stripped) evaluated by gdb; a bad one fails with `what arg`."""
+    try:
+        return int(gdb.parse_and_eval(arg))
+    except gdb.error:
+        inf.fail("%s %r" % (what, arg))
+
+
 def _count(arg, name):
     arg = (arg or "").strip()
     if not arg:
         return 1
-    try:
-        n = int(gdb.parse_and_eval(arg))
-    except gdb.error:
-        inf.fail("%s: bad count %r" % (name, arg))
+    n = _number(arg, "%s: bad count" % name)
     if n < 1:
         inf.fail("%s: the count must be positive" % name)
     return n
@@ -73,10 +78,7 @@ program runs are followed as well."""
         inf.require_types()
         arg = (arg or "").strip()
         if arg:
-            try:
-                gid = int(gdb.parse_and_eval(arg))
-            except gdb.error:
-                inf.fail("ccontinue: bad group %r" % arg)
+            gid = _number(arg, "ccontinue: bad group")
         else:
             _, gid = inf.current()
             if not gid:
@@ -91,10 +93,8 @@ def _deadline(e, now):
     return "%+dms" % (e["deadline"] - now)
 
 
-def print_events(lp, gid=None):
-    evs = inf.events(lp)
-    if gid is not None:
-        evs = [e for e in evs if e["gid"] == gid]
+def print_events(lp, evs):
+    """evs: inf.events(lp), or inf.group_events(gid, lp)."""
     if not evs:
         gdb.write("No pending events.\n")
         return
@@ -116,15 +116,17 @@ def print_events(lp, gid=None):
                   + "\n")
 
 
-def print_groups(lp):
-    gs = inf.groups(lp)
+def print_groups(lp, gs, evs):
+    """gs, evs: inf.groups(lp) and inf.events(lp)."""
     if not gs:
         gdb.write("No live groups.\n")
         return
-    evs = inf.events(lp)
-    _, cur_g = inf.current()
+    _, cur_g = inf.current(lp)
+    by_group = {}
+    for e in evs:
+        by_group.setdefault(e["gid"], []).append(e)
     for g in gs:
-        mine = [e for e in evs if e["gid"] == g["gid"]]
+        mine = by_group.get(g["gid"], [])
         names = ", ".join(sorted({inf.func_name(e["cb"]) for e in mine}))
         flags = (" (running)" if g["gid"] == cur_g else "") + \
             (" (waiting)" if g["waiting"] else "")
@@ -146,20 +148,22 @@ Usage: info eel | info eel groups | info eel events [GROUP]"""
             inf.fail("info eel: unknown subcommand %r (groups, events)"
                      % arg.strip())
         lp = inf.require_loop()
-        ev, gid = inf.current()
+        ev, gid = inf.current(lp)
+        gs = inf.groups(lp)
         backend = lp["backend"]["name"].string()
         gdb.write("libeel loop 0x%x: backend %s, now %d ms, %d pending, "
                   "%d live groups\n"
                   % (int(lp.address), backend, int(lp["now"]),
-                     int(lp["npending"]), len(inf.groups(lp))))
+                     int(lp["npending"]), len(gs)))
         if gid:
             gdb.write("running callback: event %d of group %d\n" % (ev, gid))
         else:
             gdb.write("not in a callback\n")
         gdb.write("Groups:\n")
-        print_groups(lp)
+        evs = inf.events(lp)
+        print_groups(lp, gs, evs)
         gdb.write("Pending events:\n")
-        print_events(lp)
+        print_events(lp, evs)
 
 
 class InfoEelGroups(gdb.Command):
@@ -169,7 +173,8 @@ class InfoEelGroups(gdb.Command):
         super().__init__("info eel groups", gdb.COMMAND_STATUS)
 
     def invoke(self, arg, from_tty):
-        print_groups(inf.require_loop())
+        lp = inf.require_loop()
+        print_groups(lp, inf.groups(lp), inf.events(lp))
 
 
 class InfoEelEvents(gdb.Command):
@@ -183,13 +188,12 @@ argument, deadline relative to the loop's time, registration site."""
 
     def invoke(self, arg, from_tty):
         lp = inf.require_loop()
-        gid = None
-        if arg and arg.strip():
-            try:
-                gid = int(gdb.parse_and_eval(arg))
-            except gdb.error:
-                inf.fail("info eel events: bad group %r" % arg.strip())
-        print_events(lp, gid)
+        arg = (arg or "").strip()
+        if arg:
+            gid = _number(arg, "info eel events: bad group")
+            print_events(lp, inf.group_events(gid, lp))
+        else:
+            print_events(lp, inf.events(lp))
 
 
 class EelPrefix(gdb.Command):
@@ -212,7 +216,7 @@ made outside any callback.  Uses libeel's ring of recent callbacks."""
 
     def invoke(self, arg, from_tty):
         lp = inf.require_loop()
-        ev, _ = inf.current()
+        ev, _ = inf.current(lp)
         if not ev:
             inf.fail("not in a libeel callback (nothing to trace)")
         hist, size = inf.history(lp)

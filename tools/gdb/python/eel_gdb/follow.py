@@ -15,16 +15,12 @@ import gdb
 from . import inferior as inf
 
 
-def _u64(v):
-    return int(v.cast(gdb.lookup_type("unsigned long")))
-
-
 def _read_hook_args(frame):
     """The hook's arguments (libeel's debug info is checked beforehand)."""
     names = ("id", "gid", "kind", "fd", "cb", "timeout_cb", "arg", "site",
              "cause")
     vals = [frame.read_var(n) for n in names]
-    r = dict(zip(names, (_u64(v) for v in vals)))
+    r = dict(zip(names, (inf.u64(v) for v in vals)))
     r["kind"], r["fd"] = int(vals[2]), int(vals[3])
     return r
 
@@ -55,7 +51,7 @@ class HookBreakpoint(gdb.Breakpoint):
             return False
         if self.stop_on_group:
             if r["gid"] != self.stop_on_group or \
-                    inf.quick_loop_address() != self.loop:
+                    int(inf.quick_loop()) != self.loop:
                 return False
             fresh = [a for a in (r["cb"], r["timeout_cb"])
                      if a and a not in self.known]
@@ -85,9 +81,10 @@ class CallbackBreakpoint(gdb.Breakpoint):
             older = frame.older()
             if older is None or not inf.in_libeel(older.pc()):
                 return False  # a direct call, not the dispatcher
-            if inf.quick_loop_address() != self.owner.loop:
+            ptr = inf.quick_loop()
+            if int(ptr) != self.owner.loop:
                 return False  # another thread's loop: its ids differ
-            ev, gid = inf.quick_current()
+            ev, gid = inf.quick_current(ptr)
         except gdb.error:
             return False
         if gid not in self.groups:
@@ -167,17 +164,14 @@ class Follow:
 class Hooks:
     """Turns on eel__debug_hooks and the hook breakpoint for a while."""
 
-    def __init__(self, **kw):
-        self.kw = kw
+    def __init__(self, cause, group=0, known=()):
+        self.cause, self.group, self.known = cause, group, known
         self.bp = None
         self.old = 0
 
     def __enter__(self):
-        cause, _ = inf.current()
-        self.bp = HookBreakpoint(self.kw.get("cause", cause),
-                                 gdb.selected_thread().num,
-                                 self.kw.get("group", 0),
-                                 self.kw.get("known", ()))
+        self.bp = HookBreakpoint(self.cause, gdb.selected_thread().num,
+                                 self.group, self.known)
         self.old = int(gdb.parse_and_eval("*(int *)&eel__debug_hooks"))
         gdb.execute("set var *(int *)&eel__debug_hooks = 1", to_string=True)
         # libeel looks at the hooks only while its history is on (it is,
@@ -324,7 +318,7 @@ def run_to_group(gid):
     if not live:
         gdb.write("[eelgdb: group %d is deleted: its callback chain has "
                   "ended; continuing]\n" % gid)
-    elif not pending and inf.current()[1] != gid:
+    elif not pending and inf.current(lp)[1] != gid:
         gdb.write("[eelgdb: group %d has nothing pending; it stops only if "
                   "some callback registers for it]\n" % gid)
     f = Follow(internal=True)

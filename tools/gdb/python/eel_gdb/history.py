@@ -7,7 +7,7 @@
 # (whose history then starts at the attach).
 import gdb
 
-_armed = set()  # objfiles that already have the eel_init breakpoint
+_armed = set()  # objfiles (holding libeel) that have their eel_init breakpoint
 
 
 def _set_on():
@@ -33,9 +33,9 @@ class _AtInit(gdb.Breakpoint):
 def _arm(objfile):
     if objfile.filename in _armed:
         return
-    try:
-        if gdb.lookup_global_symbol("eel__debug_history") is None and \
-                gdb.lookup_static_symbol("eel__debug_history") is None:
+    try:  # in this objfile: a global lookup would arm every later one too
+        if objfile.lookup_global_symbol("eel__debug_history") is None and \
+                objfile.lookup_static_symbol("eel__debug_history") is None:
             return
     except gdb.error:
         return

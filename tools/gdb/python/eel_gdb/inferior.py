@@ -3,8 +3,9 @@
 # Everything here reads the library's own data structures (src/loop.h) via
 # debug info: the thread's loop `eel__loop`, its event and group arrays and
 # the history ring of fired callbacks.  It never writes to the inferior
-# except for the hook switch `eel__debug_hooks` (see follow.py).  Errors
-# the user can act on are raised as gdb.GdbError with an "eelgdb:" prefix.
+# (only the switches do: eel__debug_hooks in follow.py, eel__debug_history
+# in history.py).  Errors the user can act on are raised as gdb.GdbError
+# with an "eelgdb:" prefix.
 
 import os
 
@@ -17,6 +18,8 @@ TIMED_KINDS = (1, 5, 6)
 STATES = {0: "free", 1: "cancelled", 2: "fired", 3: "waiting", 4: "ready",
           5: "expired"}
 WAITING = 3
+SLOT_BITS = 24  # EEL__SLOT_BITS in src/loop.h: id = gen << 24 | slot
+SEQ_BITS = 24   # EEL__SEQ_BITS in src/heap.h: heap key = deadline << 24 | seq
 HOOK = "eel__debug_on_register"
 # Functions of libeel that call callbacks, used to recognise the dispatcher
 # when the library has no line info (e.g. a stripped static link).
@@ -31,6 +34,11 @@ def fail(msg):
     raise EelError("eelgdb: " + msg)
 
 
+def u64(v):
+    """A pointer (or integer) value of the inferior as a Python int."""
+    return int(v.cast(gdb.lookup_type("unsigned long")))
+
+
 def require_running():
     inf = gdb.selected_inferior()
     if inf is None or inf.pid == 0 or not gdb.selected_thread():
@@ -40,8 +48,7 @@ def require_running():
 def hook_address():
     """Address of the registration hook, or None without libeel."""
     try:
-        return int(gdb.parse_and_eval("&" + HOOK).cast(
-            gdb.lookup_type("unsigned long")))
+        return u64(gdb.parse_and_eval("&" + HOOK))
     except gdb.error:
         return None
 
@@ -98,27 +105,33 @@ def require_loop():
     return lp
 
 
-def current():
-    """(event id, group id) of the running callback, (0, 0) outside one."""
-    lp = loop()
-    if lp is None or not int(lp["in_callback"]):
+def _running(lp):
+    """(event id, group id) of the callback lp (a loop or a pointer to one)
+    is running, (0, 0) outside one."""
+    if not int(lp["in_callback"]):
         return 0, 0
     return int(lp["current"]), int(lp["current_g"])
+
+
+def current(lp=None):
+    """(event id, group id) of the running callback, (0, 0) outside one."""
+    lp = loop() if lp is None else lp
+    return (0, 0) if lp is None else _running(lp)
 
 
 # For breakpoint stop() methods, called on every hit: no checks (the
 # command that set the breakpoint made them), and only gdb.error raised.
 
-def quick_loop_address():
-    return int(gdb.parse_and_eval("eel__loop"))
+def quick_loop():
+    """This thread's eel__loop pointer (int() of it: the loop address)."""
+    return gdb.parse_and_eval("eel__loop")
 
 
-def quick_current():
-    """(event, group) of the running callback, (0, 0) outside one."""
-    ptr = gdb.parse_and_eval("eel__loop")
-    if int(ptr) == 0 or not int(ptr["in_callback"]):
-        return 0, 0
-    return int(ptr["current"]), int(ptr["current_g"])
+def quick_current(ptr=None):
+    """(event, group) of the running callback, (0, 0) outside one; ptr is
+    quick_loop() when the caller has already read it."""
+    ptr = quick_loop() if ptr is None else ptr
+    return (0, 0) if int(ptr) == 0 else _running(ptr)
 
 
 def loop_address():
@@ -128,7 +141,7 @@ def loop_address():
 
 
 def make_id(gen, slot):
-    return (int(gen) << 24) | int(slot)  # EEL__SLOT_BITS in src/loop.h
+    return (int(gen) << SLOT_BITS) | int(slot)
 
 
 # ---- Code addresses ------------------------------------------------------
@@ -214,7 +227,8 @@ def events(lp=None):
     """Pending events as dicts, in slot order."""
     lp = lp if lp is not None else require_loop()
     out = []
-    ev, grp = lp["ev"], lp["grp"]
+    # cause and site live beside the events, the deadline in the timer heap
+    ev, evi, grp, heap = lp["ev"], lp["evi"], lp["grp"], lp["heap"]
     for slot in range(1, int(lp["ev_cap"])):
         x = ev[slot]
         state = int(x["state"])
@@ -222,22 +236,21 @@ def events(lp=None):
             continue
         g = int(x["group"])
         kind = int(x["kind"])
-        info = lp["evi"][slot]  # cause and site live beside the events
+        info = evi[slot]
         recorded = int(info["gen"]) == int(x["gen"])
-        hpos = int(x["heap"])   # the deadline lives in the timer heap
+        hpos = int(x["heap"])
         out.append({
             "id": make_id(x["gen"], slot), "slot": slot,
             "gid": make_id(grp[g]["gen"], g), "kind": kind,
             "state": state, "fd": int(x["fd"]),
             "cb": int(x["cb"]), "tcb": int(x["tcb"]),
-            "arg": int(x["arg"].cast(gdb.lookup_type("unsigned long"))),
-            "deadline": int(lp["heap"][hpos - 1]["key"]) >> 24
+            "arg": u64(x["arg"]),
+            "deadline": int(heap[hpos - 1]["key"]) >> SEQ_BITS
             if kind in TIMED_KINDS and hpos else None,
             # recorded only while the history is on (from eel_init under
             # eelgdb, from the attach otherwise): 0 when not
             "cause": int(info["cause"]) if recorded else 0,
-            "site": int(info["site"].cast(gdb.lookup_type("unsigned long")))
-            if recorded else 0,
+            "site": u64(info["site"]) if recorded else 0,
         })
     return out
 
@@ -267,16 +280,15 @@ def history(lp=None):
     ring = lp["hist"]
     n = ring.type.range()[1] + 1
     start = int(lp["hist_next"])
-    ulong = gdb.lookup_type("unsigned long")
     out = []
     for i in range(n):
         h = ring[(start + i) % n]
         if int(h["id"]) == 0:
             continue
         out.append({"id": int(h["id"]), "cause": int(h["cause"]),
-                    "gid": int(h["gid"]), "cb": int(h["cb"].cast(ulong)),
-                    "arg": int(h["arg"].cast(ulong)),
-                    "site": int(h["site"].cast(ulong)), "fd": int(h["fd"]),
+                    "gid": int(h["gid"]), "cb": u64(h["cb"]),
+                    "arg": u64(h["arg"]), "site": u64(h["site"]),
+                    "fd": int(h["fd"]),
                     "kind": int(h["kind"]),
                     "timed_out": bool(int(h["timed_out"]))})
     return out, n
