@@ -37,9 +37,10 @@ const char *eel__rt_kind_name(uint8_t kind)
     return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
 }
 
-/* Grows a side table to at least `need` entries, zeroing the new ones. */
-static void *grow(void *p, uint32_t *cap, uint32_t need, size_t size)
+void *eel__rt_grow(void *p, uint32_t *cap, uint32_t i, uint32_t loop_cap,
+                   size_t size)
 {
+    uint32_t need = loop_cap > i ? loop_cap : i + 1;
     uint32_t n = *cap ? *cap : 64;
     while (n < need)
         n *= 2;
@@ -55,8 +56,8 @@ struct rt_event *eel__rt_event(struct eel_loop *l, uint32_t e)
 {
     struct rt_state *s = eel__rt;
     if (e >= s->ev_cap) {
-        uint32_t need = l->ev_cap > e ? l->ev_cap : e + 1;
-        struct rt_event *t = grow(s->ev, &s->ev_cap, need, sizeof(*t));
+        struct rt_event *t =
+            eel__rt_grow(s->ev, &s->ev_cap, e, l->ev_cap, sizeof(*t));
         if (!t)
             return NULL;
         s->ev = t;
@@ -68,8 +69,8 @@ struct rt_group *eel__rt_group(struct eel_loop *l, uint32_t g)
 {
     struct rt_state *s = eel__rt;
     if (g >= s->grp_cap) {
-        uint32_t need = l->grp_cap > g ? l->grp_cap : g + 1;
-        struct rt_group *t = grow(s->grp, &s->grp_cap, need, sizeof(*t));
+        struct rt_group *t =
+            eel__rt_grow(s->grp, &s->grp_cap, g, l->grp_cap, sizeof(*t));
         if (!t)
             return NULL;
         s->grp = t;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # compare.sh - eel-bench-history with and without libeel's history ring
 # (eelgdb's "eel backtrace"), in the same run: builds a static libeel from
-# src/ in a temporary directory, links ring.c with it, runs it alternately
+# src/ into a temporary directory, links ring.c with it, runs it alternately
 # with EEL_HISTORY=1 (ring filled, as under eelgdb or EEL_CHECK) and
 # EEL_HISTORY=0 (the default) RUNS times and prints medians and ratios.
 # Usage: bench/history/compare.sh [RUNS [CALLBACKS]]   (default 7, 2000000)
@@ -14,15 +14,14 @@ cc=${CC:-cc}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-build() { # libeel from a copy of src/, then the program
+build() { # libeel from src/, then the program
     local d=$tmp/build
     mkdir -p "$d/obj"
-    cp -r "$root/src" "$d/src"
     local f o
-    for f in "$d"/src/*.c "$d"/src/runtime/*.c; do
+    for f in "$root"/src/*.c "$root"/src/runtime/*.c; do
         [ -e "$f" ] || continue
-        o=${f#"$d/src/"}
-        $cc -std=gnu11 -O2 -g -DNDEBUG -fPIC -I"$root/include" -I"$d/src" \
+        o=${f#"$root/src/"}
+        $cc -std=gnu11 -O2 -g -DNDEBUG -fPIC -I"$root/include" -I"$root/src" \
             -c "$f" -o "$d/obj/${o//\//_}.o"
     done
     ar rcs "$d/libeel.a" "$d"/obj/*.o

@@ -140,12 +140,11 @@ void eel__check_touch(struct eel_loop *l, uint32_t g)
     if (!gr || gr->touched)
         return;
     if (s->ntouched == s->touched_cap) {
-        uint32_t cap = s->touched_cap ? s->touched_cap * 2 : 16;
-        uint32_t *t = realloc(s->touched, cap * sizeof(*t));
+        uint32_t *t =
+            eel__grow_array(s->touched, &s->touched_cap, sizeof(*t), 16);
         if (!t)
             return;
         s->touched = t;
-        s->touched_cap = cap;
     }
     gr->touched = 1;
     s->touched[s->ntouched++] = g;
@@ -194,15 +193,11 @@ static struct rt_fd *fd_entry(struct eel_loop *l, int fd)
 {
     struct rt_state *s = eel__rt;
     if ((uint32_t)fd >= s->fd_cap) {
-        uint32_t cap = s->fd_cap ? s->fd_cap : 64;
-        while (cap <= (uint32_t)fd || cap < l->fd_cap)
-            cap *= 2;
-        struct rt_fd *t = realloc(s->fds, cap * sizeof(*t));
+        struct rt_fd *t = eel__rt_grow(s->fds, &s->fd_cap, (uint32_t)fd,
+                                       l->fd_cap, sizeof(*t));
         if (!t)
             return NULL;
-        memset(t + s->fd_cap, 0, (cap - s->fd_cap) * sizeof(*t));
         s->fds = t;
-        s->fd_cap = cap;
     }
     return &s->fds[fd];
 }
@@ -337,12 +332,13 @@ void eel__check_misuse(struct eel_loop *l, int what, uint64_t id,
         add_cancel_state(&r, l, id);
         add(&r, " at %s", eel__rt_site_name(site));
         break;
-    case EEL__MISUSE_BAD_DELETE:
+    case EEL__MISUSE_BAD_DELETE: {
+        const char *state = group_state(l, id);
         add(&r, PFX "delete of %s group 0x%" PRIx64 " at %s",
-            strcmp(group_state(l, id), "deleted") == 0 ? "already deleted"
-                                                       : group_state(l, id),
-            id, eel__rt_site_name(site));
+            strcmp(state, "deleted") == 0 ? "already deleted" : state, id,
+            eel__rt_site_name(site));
         break;
+    }
     default:
         add(&r, PFX "misuse %d of 0x%" PRIx64 " at %s", what, id,
             eel__rt_site_name(site));

@@ -89,6 +89,12 @@ extern __thread struct rt_state *eel__rt
     __attribute__((tls_model("initial-exec")));
 
 uint64_t eel__rt_now_ns(void);
+/* Grows side table p of *cap entries of size bytes so that entry i exists,
+ * and to at least loop_cap (the loop's own table's size, so both grow
+ * together); new entries are zeroed.  NULL when out of memory (p and *cap
+ * unchanged). */
+void *eel__rt_grow(void *p, uint32_t *cap, uint32_t i, uint32_t loop_cap,
+                   size_t size);
 /* Side-table entries, grown on demand; NULL only when out of memory. */
 struct rt_event *eel__rt_event(struct eel_loop *l, uint32_t e);
 struct rt_group *eel__rt_group(struct eel_loop *l, uint32_t g);

@@ -107,13 +107,14 @@ static const char *base(const char *path)
 static void dladdr_name(const void *p, char *out, size_t n)
 {
     Dl_info di;
-    if (dladdr(p, &di) && di.dli_sname && di.dli_saddr) {
+    int found = dladdr(p, &di) != 0;
+    if (found && di.dli_sname && di.dli_saddr) {
         size_t off = (size_t)((const char *)p - (const char *)di.dli_saddr);
         if (off)
             snprintf(out, n, "%s+0x%zx", di.dli_sname, off);
         else
             snprintf(out, n, "%s", di.dli_sname);
-    } else if (dladdr(p, &di) && di.dli_fname && di.dli_fbase) {
+    } else if (found && di.dli_fname && di.dli_fbase) {
         snprintf(out, n, "%s+0x%zx", base(di.dli_fname),
                  (size_t)((const char *)p - (const char *)di.dli_fbase));
     } else {

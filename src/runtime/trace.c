@@ -54,15 +54,25 @@ static const char *esc(const char *s, char *buf, size_t n)
     return buf;
 }
 
-/* One event, with the separator; the caller holds the lock. */
-__attribute__((format(printf, 1, 2))) static void put(const char *fmt, ...)
+/* Starts an event: back over the closing brackets if sealed, then the
+ * separator and "{".  0 when the event may follow; the caller holds the
+ * lock. */
+static int start_event(void)
 {
     if (sealed) {
         if (fseek(out, seal_pos, SEEK_SET) < 0)
-            return;
+            return -1;
         sealed = 0;
     }
     fputs(nevents++ ? ",\n{" : "{", out);
+    return 0;
+}
+
+/* One event, with the separator; the caller holds the lock. */
+__attribute__((format(printf, 1, 2))) static void put(const char *fmt, ...)
+{
+    if (start_event() < 0)
+        return;
     va_list ap;
     va_start(ap, fmt);
     vfprintf(out, fmt, ap);
@@ -146,12 +156,8 @@ static void jb_head(struct jb *j, const char *ph, uint64_t tid, uint64_t ns)
 /* One built event, with the separator; the caller holds the lock. */
 static void put_jb(const struct jb *j)
 {
-    if (sealed) {
-        if (fseek(out, seal_pos, SEEK_SET) < 0)
-            return;
-        sealed = 0;
-    }
-    fputs(nevents++ ? ",\n{" : "{", out);
+    if (start_event() < 0)
+        return;
     fwrite(j->b, 1, j->n, out);
     fputc('}', out);
 }
