@@ -45,7 +45,6 @@ eel_group_id eel_new_group_id(void)
     struct eel__group *gr = &l->grp[g];
     l->grp_free = gr->next_free;
     gr->gen = eel__next_gen(gr->gen); /* free slots never match an id */
-    gr->live = 1;
     gr->waiting = 0;
     gr->npending = 0;
     gr->head = 0;
@@ -71,7 +70,6 @@ void eel_delete_group_id(eel_group_id gid)
     while (l->grp[g].head)
         eel__event_unlink_free(l, l->grp[g].head);
     struct eel__group *gr = &l->grp[g];
-    gr->live = 0;
     gr->gen = eel__next_gen(gr->gen);
     gr->next_free = l->grp_free;
     l->grp_free = g;

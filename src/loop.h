@@ -94,9 +94,8 @@ struct eel__group {
     uint64_t gen;      /* generation: the high bits of the group id */
     uint32_t npending; /* events pending in this group */
     uint32_t head;     /* first event of the group's list */
-    uint8_t live;      /* handed out and not deleted */
     uint8_t waiting;   /* eel_group_set_waiting() */
-    uint16_t unused;
+    uint8_t unused[3];
     uint32_t next_free;
     uint32_t pad[2]; /* 32 bytes: never across two cache lines */
 };
@@ -275,6 +274,13 @@ static inline void eel__slot_release(struct eel_loop *l, uint32_t e)
     l->ev[e].state = EEL__FREE;
     l->ev[e].next = l->ev_free;
     l->ev_free = e;
+}
+
+/* Handed out and not deleted?  The generation is bumped at both, from an
+ * even start (groups.c), so a live group's is odd. */
+static inline int eel__group_live(const struct eel__group *g)
+{
+    return (int)(g->gen & 1);
 }
 
 /* The group slot of a live gid, or 0.  A group slot's generation is

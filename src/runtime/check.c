@@ -153,7 +153,7 @@ void eel__check_touch(struct eel_loop *l, uint32_t g)
 static int leaked(struct eel_loop *l, uint32_t g)
 {
     const struct eel__group *x = &l->grp[g];
-    if (!x->live || x->npending || x->waiting)
+    if (!eel__group_live(x) || x->npending || x->waiting)
         return 0;
     struct rt_group *gr = eel__rt_group(l, g);
     return gr && !(gr->reported && gr->gen == x->gen);
@@ -177,7 +177,7 @@ void eel__check_after(struct eel_loop *l, const struct eel__fired *f)
     eel__check_touch(l, eel__id_slot(f->gid));
     if ((int64_t)l->npending < s->expect_pending)
         for (uint32_t g = 1; g < l->grp_cap; g++)
-            if (l->grp[g].live && !l->grp[g].npending)
+            if (eel__group_live(&l->grp[g]) && !l->grp[g].npending)
                 eel__check_touch(l, g);
     if (l->break_req) {
         s->deferred = *f;
@@ -295,7 +295,8 @@ static const char *group_state(struct eel_loop *l, eel_group_id gid)
     if (gid == 0)
         return "invalid";
     if (g < l->grp_cap && gen &&
-        (gen < l->grp[g].gen || (gen == l->grp[g].gen && !l->grp[g].live)))
+        (gen < l->grp[g].gen ||
+         (gen == l->grp[g].gen && !eel__group_live(&l->grp[g]))))
         return "deleted";
     return "unknown";
 }

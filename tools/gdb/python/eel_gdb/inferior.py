@@ -262,7 +262,7 @@ def groups(lp=None):
     grp = lp["grp"]
     for slot in range(1, int(lp["grp_cap"])):
         g = grp[slot]
-        if not int(g["live"]):
+        if not int(g["gen"]) & 1:  # eel__group_live(): odd while handed out
             continue
         out.append({"gid": make_id(g["gen"], slot), "slot": slot,
                     "npending": int(g["npending"]),
