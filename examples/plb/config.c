@@ -88,6 +88,11 @@ int config_parse_addr(const char *text, struct plb_addr *out, char *err,
     return 0;
 }
 
+int config_same_addr(const struct plb_addr *a, const struct plb_addr *b)
+{
+    return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
 static int parse_int(const char *v, int lo, int hi, int *out)
 {
     char *end;

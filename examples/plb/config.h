@@ -52,6 +52,8 @@ int config_build(struct plb_config *c, int argc, char **argv, char *err,
 /* Parses ADDR:PORT or [V6]:PORT, resolving names; 0 or -1 with err. */
 int config_parse_addr(const char *text, struct plb_addr *out, char *err,
                       size_t errlen);
+/* 1 if a and b are the same socket address (their text aside). */
+int config_same_addr(const struct plb_addr *a, const struct plb_addr *b);
 void config_usage(void);
 
 #endif

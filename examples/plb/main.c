@@ -42,6 +42,7 @@ static eel_event_id accept_ev, hup_ev, term_ev, int_ev;
 static uint64_t drain_deadline;
 
 static void client_accept_cb(eel_group_id gid, void *arg, int fd);
+static void accept_wait(eel_group_id gid, void *arg, int paused);
 static void accept_resume_cb(eel_group_id gid, void *arg, int fd);
 static void reload_signal_cb(eel_group_id gid, void *arg, int fd);
 static void stop_signal_cb(eel_group_id gid, void *arg, int fd);
@@ -140,21 +141,20 @@ static void client_accept_cb(eel_group_id gid, void *arg, int fd)
         }
         break; /* EAGAIN: all accepted */
     }
-    if (paused)
-        accept_ev = eel_add_timer(gid, accept_resume_cb, arg, ACCEPT_PAUSE_MS);
-    else
-        accept_ev = eel_add_read(gid, client_accept_cb, arg, fd);
-    if (!accept_ev) {
-        plb_log("cannot wait for clients: %s", strerror(errno));
-        eel_delete_group_id(gid);
-    }
+    accept_wait(gid, arg, paused);
 }
 
 /* At the connection limit: look again shortly. */
 static void accept_resume_cb(eel_group_id gid, void *arg, int fd)
 {
     (void)fd;
-    if (proxy_count() >= g_config.max_connections)
+    accept_wait(gid, arg, proxy_count() >= g_config.max_connections);
+}
+
+/* Waits for the next clients on listen_fd or, paused, for a while. */
+static void accept_wait(eel_group_id gid, void *arg, int paused)
+{
+    if (paused)
         accept_ev = eel_add_timer(gid, accept_resume_cb, arg, ACCEPT_PAUSE_MS);
     else
         accept_ev = eel_add_read(gid, client_accept_cb, arg, listen_fd);
@@ -175,8 +175,7 @@ static void reload(void)
         plb_log("reload failed, keeping the old config: %s", err);
         return;
     }
-    if (next.listen.len != g_config.listen.len ||
-        memcmp(&next.listen.ss, &g_config.listen.ss, next.listen.len) != 0)
+    if (!config_same_addr(&next.listen, &g_config.listen))
         plb_log("reload: a new listen address needs a restart; ignored");
     next.listen = g_config.listen;
     if (next.max_connections > g_config.max_connections)

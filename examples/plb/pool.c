@@ -91,24 +91,25 @@ static void idle_unlink(struct idle_conn *ic)
     be->nidle--;
 }
 
-/* The backend closed an idle connection (or sent something unasked). */
-static void idle_conn_closed_cb(eel_group_id gid, void *arg, int fd)
+/* Ends an idle connection's chain from inside it. */
+static void idle_conn_end(eel_group_id gid, struct idle_conn *ic, int fd)
 {
-    struct idle_conn *ic = arg;
     idle_unlink(ic);
     eel_close(fd);
     idle_free(ic);
     eel_delete_group_id(gid);
 }
 
+/* The backend closed an idle connection (or sent something unasked). */
+static void idle_conn_closed_cb(eel_group_id gid, void *arg, int fd)
+{
+    idle_conn_end(gid, arg, fd);
+}
+
 /* Idle too long: close before the backend does, to avoid racing it. */
 static void idle_conn_expired_cb(eel_group_id gid, void *arg, int fd)
 {
-    struct idle_conn *ic = arg;
-    idle_unlink(ic);
-    eel_close(fd);
-    idle_free(ic);
-    eel_delete_group_id(gid);
+    idle_conn_end(gid, arg, fd);
 }
 
 void backend_put_idle(struct backend *be, int fd)
@@ -314,15 +315,11 @@ static void health_read_cb(eel_group_id gid, void *arg, int fd)
     struct backend *be = arg;
     ssize_t n =
         read(fd, be->hc_buf + be->hc_len, sizeof(be->hc_buf) - be->hc_len);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        if (!eel_add_read_timeout(gid, health_read_cb, health_timeout_cb, be,
-                                  fd, g_config.health_timeout_ms))
-            health_done(gid, be, 0);
-        return;
-    }
     if (n > 0)
         be->hc_len += (size_t)n;
-    if (be->hc_len < 12 && n > 0) {
+    /* Nothing yet, or less than a status line: wait for more. */
+    if ((n < 0 && (errno == EAGAIN || errno == EINTR)) ||
+        (n > 0 && be->hc_len < 12)) {
         if (!eel_add_read_timeout(gid, health_read_cb, health_timeout_cb, be,
                                   fd, g_config.health_timeout_ms))
             health_done(gid, be, 0);
@@ -396,11 +393,6 @@ int pool_start(void)
     return 0;
 }
 
-static int same_addr(const struct plb_addr *a, const struct plb_addr *b)
-{
-    return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
-}
-
 void pool_reconfigure(void)
 {
     struct backend *next[PLB_MAX_BACKENDS];
@@ -409,7 +401,7 @@ void pool_reconfigure(void)
         struct backend *keep = NULL;
         for (int k = 0; k < nbackends && !keep; k++)
             if (backends[k] &&
-                same_addr(&backends[k]->addr, &g_config.backends[i])) {
+                config_same_addr(&backends[k]->addr, &g_config.backends[i])) {
                 keep = backends[k];
                 backends[k] = NULL;
             }

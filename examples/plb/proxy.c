@@ -203,7 +203,6 @@ static void wait_request(struct conn *c)
 
 static void request_begin(struct conn *c)
 {
-    c->phase = PH_HEAD;
     c->method[0] = c->target[0] = 0;
     c->status = 0;
     c->sent = c->from_backend = 0;
@@ -346,14 +345,12 @@ void wait_body(struct conn *c)
 static void client_forward_body_cb(eel_group_id gid, void *arg, int fd)
 {
     struct conn *c = arg;
+    (void)gid;
     ssize_t n = read(fd, c->ibuf + c->ilen, c->icap - c->ilen);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         /* Wait again: returning without a registration here would strand
          * the request (the plb-0.3 bug eelverify found). */
-        if (!eel_add_read_timeout(gid, client_forward_body_cb,
-                                  client_body_timeout_cb, c, fd,
-                                  g_config.timeout_body_ms))
-            conn_finish(c);
+        wait_body(c);
         return;
     }
     if (n <= 0) {

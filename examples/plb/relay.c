@@ -138,14 +138,13 @@ static void backend_fail(struct conn *c, enum failure why, int connecting)
     c->last_failure = why;
     int resendable = !c->body_discarded && c->from_backend == 0 &&
                      (c->idempotent || why == FAIL_CONNECT);
-    if (resendable && c->ntried <= g_config.retries) {
+    if (resendable) {
+        /* backend_choose answers 502/504 once the retries are spent */
         c->hoff = 0;
         c->body_off = 0;
         backend_choose(c);
-    } else if (c->from_backend == 0) {
-        reply_error(c, why == FAIL_TIMEOUT ? 504 : 502);
     } else {
-        reply_error(c, 502);
+        reply_error(c, c->from_backend == 0 && why == FAIL_TIMEOUT ? 504 : 502);
     }
 }
 
@@ -212,12 +211,26 @@ static void backend_connect_timeout_cb(eel_group_id gid, void *arg, int fd)
     backend_fail(arg, FAIL_CONNECT, 1);
 }
 
-static void wait_response(struct conn *c)
+/* Waits for (more of) the response head. */
+static void wait_response_head(struct conn *c)
 {
-    c->olen = 0;
     if (!eel_add_read_timeout(c->gid, backend_read_head_cb, backend_timeout_cb,
                               c, c->bfd, g_config.timeout_backend_ms))
         conn_finish(c);
+}
+
+/* Waits for more of the response body. */
+static void wait_response_body(struct conn *c)
+{
+    if (!eel_add_read_timeout(c->gid, backend_read_body_cb, backend_timeout_cb,
+                              c, c->bfd, g_config.timeout_backend_ms))
+        conn_finish(c);
+}
+
+static void wait_response(struct conn *c)
+{
+    c->olen = 0;
+    wait_response_head(c);
 }
 
 /* Writes the request head and whatever body is buffered to the backend. */
@@ -270,7 +283,6 @@ static void response_begin(struct conn *c, const struct http_msg *m)
         head_build_response(c->hbuf, c->hcap, m, c->minor, c->client_close);
     c->hoff = 0;
     if (c->hlen == 0) {
-        backend_drop(c);
         reply_error(c, 502);
         return;
     }
@@ -279,7 +291,6 @@ static void response_begin(struct conn *c, const struct http_msg *m)
     c->ooff = m->head_len;
     if (http_framer_feed(&c->resp_body, c->obuf + c->ooff, c->olen - c->ooff,
                          &used) < 0) {
-        backend_drop(c);
         reply_error(c, 502);
         return;
     }
@@ -292,11 +303,10 @@ static void response_begin(struct conn *c, const struct http_msg *m)
 static void backend_read_head_cb(eel_group_id gid, void *arg, int fd)
 {
     struct conn *c = arg;
+    (void)gid;
     ssize_t n = read(fd, c->obuf + c->olen, OBUF_SIZE - c->olen);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        if (!eel_add_read_timeout(gid, backend_read_head_cb, backend_timeout_cb,
-                                  c, fd, g_config.timeout_backend_ms))
-            conn_finish(c);
+        wait_response_head(c);
         return;
     }
     if (n <= 0) {
@@ -310,14 +320,10 @@ static void backend_read_head_cb(eel_group_id gid, void *arg, int fd)
         int rc =
             http_parse_response(c->obuf, c->olen, OBUF_SIZE, c->is_head, &m);
         if (rc == HTTP_AGAIN) {
-            if (!eel_add_read_timeout(gid, backend_read_head_cb,
-                                      backend_timeout_cb, c, fd,
-                                      g_config.timeout_backend_ms))
-                conn_finish(c);
+            wait_response_head(c);
             return;
         }
         if (rc < 0 || m.status == 101) {
-            backend_drop(c);
             reply_error(c, 502);
             return;
         }
@@ -363,9 +369,7 @@ void client_send(struct conn *c)
         return;
     }
     c->olen = c->ooff = c->oend = 0;
-    if (!eel_add_read_timeout(c->gid, backend_read_body_cb, backend_timeout_cb,
-                              c, c->bfd, g_config.timeout_backend_ms))
-        conn_finish(c);
+    wait_response_body(c);
 }
 
 static void client_write_cb(eel_group_id gid, void *arg, int fd)
@@ -385,11 +389,10 @@ static void client_send_timeout_cb(eel_group_id gid, void *arg, int fd)
 static void backend_read_body_cb(eel_group_id gid, void *arg, int fd)
 {
     struct conn *c = arg;
+    (void)gid;
     ssize_t n = read(fd, c->obuf, OBUF_SIZE);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        if (!eel_add_read_timeout(gid, backend_read_body_cb, backend_timeout_cb,
-                                  c, fd, g_config.timeout_backend_ms))
-            conn_finish(c);
+        wait_response_body(c);
         return;
     }
     if (n == 0 && c->resp_body.kind == BODY_TO_EOF) {

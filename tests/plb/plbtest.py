@@ -134,6 +134,14 @@ class Nginx:
         except OSError:
             return []
 
+    @staticmethod
+    def _kill_all(pids):
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
     def kill(self):
         """SIGKILL to the master, then its worker: a crash, not a stop.
         The master goes first: a master that sees its worker die starts a
@@ -141,11 +149,7 @@ class Nginx:
         workers = self._children()
         self.proc.kill()
         self.proc.wait()
-        for pid in workers:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        self._kill_all(workers)
         self.proc = None
 
     def stop(self):
@@ -158,11 +162,7 @@ class Nginx:
         except subprocess.TimeoutExpired:
             self.kill()
             return
-        for pid in workers:  # should be gone already
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        self._kill_all(workers)  # should be gone already
         self.proc = None
 
     def addr(self):

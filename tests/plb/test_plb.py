@@ -129,7 +129,6 @@ def case_proxy(binary, tmp, cleanups):
     bodies(binary, tmp, cleanups)
     least_conn(binary, tmp, cleanups)
     check(p.alive(), "eelplb died")
-    log = open(p.log).read() if os.path.exists(p.log) else ""
     time.sleep(1.2)  # the access log is flushed once a second
     log = open(p.log).read()
     check(log.count('"GET /who HTTP/1.1" 200') >= 20,
@@ -495,7 +494,7 @@ def case_leak(binary, tmp, cleanups):
             "-o", "timeout_idle_ms=1000")
     url = "http://%s:%d/who" % (HOST, p.port)
 
-    def burst(n, conns):
+    def burst(conns):
         # wrk runs by time; estimate from a first run, then repeat
         out = subprocess.run(["wrk", "-t1", "-c%d" % conns, "-d2s", url],
                              capture_output=True, text=True).stdout
@@ -507,13 +506,13 @@ def case_leak(binary, tmp, cleanups):
         return reqs
     # warm-up at the highest concurrency used: the idle backend pools and
     # the allocator reach their steady size
-    done = burst(0, 200)
-    done += burst(0, 10)
+    done = burst(200)
+    done += burst(10)
     time.sleep(1.5)
     fds0, rss0 = p.fds(), p.rss_kb()
     samples = []
     while done < total:
-        done += burst(0, random.choice([10, 50, 200]))
+        done += burst(random.choice([10, 50, 200]))
         for _ in range(50):   # some short connections too
             get(p.port, "/who", {"Connection": "close"})
         samples.append(p.rss_kb())
