@@ -63,18 +63,6 @@ int buf_printf(struct buf *b, const char *fmt, ...)
     return 0;
 }
 
-void buf_consume(struct buf *b, size_t n)
-{
-    if (n >= b->len) {
-        b->len = 0;
-    } else {
-        memmove(b->data, b->data + n, b->len - n);
-        b->len -= n;
-    }
-    if (b->data)
-        b->data[b->len] = '\0';
-}
-
 void buf_reset(struct buf *b)
 {
     b->len = 0;

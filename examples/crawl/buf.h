@@ -21,8 +21,6 @@ int buf_adds(struct buf *b, const char *s);
 int buf_addc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Drops the first n bytes (n <= len). */
-void buf_consume(struct buf *b, size_t n);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 /* Hands the contents to the caller (malloc'd; "" when empty) and resets b. */

@@ -105,7 +105,6 @@ static void host_push(struct host *h, struct job *j, int front)
             h->qhead = j;
         h->qtail = j;
     }
-    h->qlen++;
     S.queued++;
 }
 
@@ -117,10 +116,17 @@ static struct job *host_pop(struct host *h)
     h->qhead = j->next;
     if (!h->qhead)
         h->qtail = NULL;
-    h->qlen--;
     S.queued--;
     j->next = NULL;
     return j;
+}
+
+/* Frees every job waiting for h, unreported. */
+static void host_drop_queue(struct host *h)
+{
+    struct job *j;
+    while ((j = host_pop(h)))
+        job_free(j);
 }
 
 static struct job *job_new(const struct url *u, int depth, int redirects)
@@ -138,7 +144,21 @@ static struct job *job_new(const struct url *u, int depth, int redirects)
     return j;
 }
 
-/* Queues the host's robots.txt ahead of everything else. */
+/* A job for u, now marked seen; NULL if u was seen before (or there is
+ * no memory for it). */
+static struct job *job_new_unseen(const struct url *u, int depth, int redirects)
+{
+    struct job *j = job_new(u, depth, redirects);
+    int added = 0;
+    if (j && (!strmap_put(&S.seen, j->key, &added) || !added)) {
+        job_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* Queues the host's robots.txt ahead of everything else.  Without it (no
+ * memory) the host's fresh rules stay "allow all". */
 static void host_queue_robots(struct host *h, const struct url *any)
 {
     struct url r = {.https = 0,
@@ -146,35 +166,26 @@ static void host_queue_robots(struct host *h, const struct url *any)
                     .port = any->port,
                     .path = "/robots.txt",
                     .query = NULL};
-    struct job *j = job_new(&r, 0, 0);
-    int added;
-    if (!j || !strmap_put(&S.seen, j->key, &added)) {
-        if (j)
-            job_free(j);
-        robots_allow_all(&h->robots);
+    struct job *j = job_new_unseen(&r, 0, 0);
+    if (!j)
         return;
-    }
     j->is_robots = 1;
     host_push(h, j, 1);
 }
 
-static struct host *host_get(const struct url *u)
+/* The host of u, whose url_hostport() is key; created on first use. */
+static struct host *host_get(const struct url *u, const char *key)
 {
-    char *key = url_hostport(u);
-    if (!key)
-        return NULL;
     for (struct host *h = S.hosts; h; h = h->next)
-        if (strcmp(h->key, key) == 0) {
-            free(key);
+        if (strcmp(h->key, key) == 0)
             return h;
-        }
     struct host *h = calloc(1, sizeof(*h));
-    if (!h || !(h->name = strdup(u->host))) {
+    if (!h || !(h->name = strdup(u->host)) || !(h->key = strdup(key))) {
+        if (h)
+            free(h->name);
         free(h);
-        free(key);
         return NULL;
     }
-    h->key = key;
     h->port = u->port;
     h->delay_ms = crawl_opt.delay_ms;
     robots_allow_all(&h->robots);
@@ -185,12 +196,10 @@ static struct host *host_get(const struct url *u)
     return h;
 }
 
-static int in_scope(const struct url *u)
+/* Is u, whose url_hostport() is key, to be crawled? */
+static int in_scope(const struct url *u, const char *key)
 {
-    char *key = url_hostport(u);
     int ok = 0;
-    if (!key)
-        return 0;
     if (crawl_opt.nhost_patterns) {
         for (int i = 0; i < crawl_opt.nhost_patterns && !ok; i++) {
             const char *p = crawl_opt.host_patterns[i];
@@ -200,7 +209,6 @@ static int in_scope(const struct url *u)
         for (int i = 0; i < S.nstart && !ok; i++)
             ok = strcmp(S.start_hosts[i], key) == 0;
     }
-    free(key);
     return ok;
 }
 
@@ -213,20 +221,17 @@ static void crawl_add(const struct url *u, int depth, int redirects)
         crawl_stats.unsupported++;
         return;
     }
-    if (!in_scope(u)) {
+    char *key = url_hostport(u);
+    if (!key || !in_scope(u, key)) {
+        free(key);
         crawl_stats.out_of_scope++;
         return;
     }
-    struct host *h = host_get(u);
-    struct job *j = h ? job_new(u, depth, redirects) : NULL;
-    int added = 0;
-    if (!j || !strmap_put(&S.seen, j->key, &added) || !added) {
-        if (j && !added)
-            job_free(j);
-        else if (j)
-            job_free(j), count_error("out of memory");
+    struct host *h = host_get(u, key);
+    free(key);
+    struct job *j = h ? job_new_unseen(u, depth, redirects) : NULL;
+    if (!j)
         return;
-    }
     if (h->state == HOST_FAILED) {
         count_error("host failed");
         crawl_stats.dns_errors++;
@@ -493,7 +498,7 @@ void crawl_job_done(struct host *h, struct job *job, struct http_resp *resp,
 /* May h start a connection now?  Updates *earliest for delayed hosts. */
 static int host_may_start(struct host *h, uint64_t now, uint64_t *earliest)
 {
-    if (h->qlen == 0 || h->active >= crawl_opt.host_conns)
+    if (!h->qhead || h->active >= crawl_opt.host_conns)
         return 0;
     if (h->state == HOST_ROBOTS)
         return !h->robots_started;
@@ -507,8 +512,8 @@ static int host_may_start(struct host *h, uint64_t now, uint64_t *earliest)
     return 1;
 }
 
-/* Starts one connection for h; 1 if something changed. */
-static int host_start_one(struct host *h, uint64_t now)
+/* Starts one connection for h (or drops the job it cannot start). */
+static void host_start_one(struct host *h, uint64_t now)
 {
     struct job *j;
     if (h->state == HOST_ROBOTS) {
@@ -518,15 +523,14 @@ static int host_start_one(struct host *h, uint64_t now)
         j = host_next_allowed(h);
     }
     if (!j)
-        return 1;
+        return;
     if (conn_open(h, j) < 0) {
         char msg[128];
         snprintf(msg, sizeof(msg), "connect: %s", strerror(errno));
         crawl_job_done(h, j, NULL, msg);
-        return 1;
+        return;
     }
     h->next_start = now + (uint64_t)h->delay_ms;
-    return 1;
 }
 
 static void arm_wake(uint64_t at, uint64_t now)
@@ -577,8 +581,10 @@ static void pump_once(void)
         do {
             if (conn_count() >= crawl_opt.max_conns)
                 break;
-            if (host_may_start(h, now, &earliest))
-                moved |= host_start_one(h, now);
+            if (host_may_start(h, now, &earliest)) {
+                host_start_one(h, now);
+                moved = 1;
+            }
             h = h->next ? h->next : S.hosts;
         } while (h != first);
         S.rr = h;
@@ -612,11 +618,8 @@ void crawl_interrupt(void)
     S.interrupted = 1;
     conn_abort_all();
     dns_abort_all();
-    for (struct host *h = S.hosts; h; h = h->next) {
-        struct job *j;
-        while ((j = host_pop(h)))
-            job_free(j);
-    }
+    for (struct host *h = S.hosts; h; h = h->next)
+        host_drop_queue(h);
     crawl_finish();
 }
 
@@ -625,9 +628,7 @@ void crawl_free(void)
     while (S.hosts) {
         struct host *h = S.hosts;
         S.hosts = h->next;
-        struct job *j;
-        while ((j = host_pop(h)))
-            job_free(j);
+        host_drop_queue(h);
         robots_free(&h->robots);
         free(h->key);
         free(h->name);

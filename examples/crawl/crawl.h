@@ -60,9 +60,8 @@ struct host {
     struct robots robots;
     int robots_started;
     struct job *qhead, *qtail; /* waiting jobs */
-    size_t qlen;
-    int active;   /* open connections */
-    int delay_ms; /* max(--delay, Crawl-delay) */
+    int active;                /* open connections */
+    int delay_ms;              /* max(--delay, Crawl-delay) */
     uint64_t next_start;
     struct host *next;
 };

@@ -142,20 +142,6 @@ static void parse_resolv_line(char *line)
     }
 }
 
-static int read_resolv_conf(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return errno == ENOENT ? 0 : -1; /* none: defaults apply */
-    char line[1024];
-    while (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "#;\r\n")] = '\0';
-        parse_resolv_line(line);
-    }
-    fclose(f);
-    return 0;
-}
-
 static void add_host(const char *name, struct in_addr a)
 {
     struct host_entry *h =
@@ -169,20 +155,27 @@ static void add_host(const char *name, struct in_addr a)
     }
 }
 
-static int read_hosts(const char *path)
+static void parse_hosts_line(char *line)
+{
+    char *ip = strtok(line, " \t");
+    struct in_addr a;
+    if (!ip || inet_pton(AF_INET, ip, &a) != 1)
+        return; /* blank, comment or IPv6 line */
+    for (char *n = strtok(NULL, " \t"); n; n = strtok(NULL, " \t"))
+        add_host(n, a);
+}
+
+/* Hands each line of path, cut at the first of the characters in `cut`,
+ * to parse.  A missing file is no error: the defaults apply. */
+static int read_lines(const char *path, const char *cut, void (*parse)(char *))
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return errno == ENOENT ? 0 : -1;
     char line[1024];
     while (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "#\r\n")] = '\0';
-        char *ip = strtok(line, " \t");
-        struct in_addr a;
-        if (!ip || inet_pton(AF_INET, ip, &a) != 1)
-            continue; /* blank, comment or IPv6 line */
-        for (char *n = strtok(NULL, " \t"); n; n = strtok(NULL, " \t"))
-            add_host(n, a);
+        line[strcspn(line, cut)] = '\0';
+        parse(line);
     }
     fclose(f);
     return 0;
@@ -197,11 +190,11 @@ int dns_init(const struct dns_options *opt)
     const char *rc =
         opt && opt->resolv_conf ? opt->resolv_conf : "/etc/resolv.conf";
     const char *hosts = opt && opt->hosts ? opt->hosts : "/etc/hosts";
-    if (read_resolv_conf(rc) < 0) {
+    if (read_lines(rc, "#;\r\n", parse_resolv_line) < 0) {
         fprintf(stderr, "eelcrawl: %s: %s\n", rc, strerror(errno));
         return -1;
     }
-    if (read_hosts(hosts) < 0) {
+    if (read_lines(hosts, "#\r\n", parse_hosts_line) < 0) {
         fprintf(stderr, "eelcrawl: %s: %s\n", hosts, strerror(errno));
         return -1;
     }
@@ -290,8 +283,12 @@ static void lookup_unlink(struct lookup *q)
     conf.pending--;
 }
 
-static void lookup_free(struct lookup *q)
+/* Closes the socket, deletes the group and frees q (not reported). */
+static void lookup_free(struct lookup *q, eel_group_id gid)
 {
+    if (q->fd >= 0)
+        eel_close(q->fd);
+    eel_delete_group_id(gid);
     for (int i = 0; i < q->ncands; i++)
         free(q->cands[i]);
     free(q);
@@ -300,14 +297,11 @@ static void lookup_free(struct lookup *q)
 /* Ends the lookup's chain: closes, deletes the group, reports. */
 static void lookup_finish(struct lookup *q, eel_group_id gid, int error)
 {
-    if (q->fd >= 0)
-        eel_close(q->fd);
-    eel_delete_group_id(gid);
     lookup_unlink(q);
     dns_done_fn done = q->done;
     void *arg = q->arg;
     struct in_addr addr = q->addr;
-    lookup_free(q);
+    lookup_free(q, gid);
     done(arg, error, addr);
 }
 
@@ -377,10 +371,7 @@ int dns_resolve(const char *name, dns_done_fn done, void *arg)
     int ok = local ? eel_add_timer(gid, dns_local_answer, q, 0) != 0
                    : make_candidates(q, name) == 0 && lookup_send(q, gid) == 0;
     if (!ok) {
-        if (q->fd >= 0)
-            eel_close(q->fd);
-        eel_delete_group_id(gid);
-        lookup_free(q);
+        lookup_free(q, gid);
         return -1;
     }
     q->next = inflight;
@@ -396,10 +387,7 @@ void dns_abort_all(void)
     while (inflight) {
         struct lookup *q = inflight;
         lookup_unlink(q);
-        if (q->fd >= 0)
-            eel_close(q->fd);
-        eel_delete_group_id(q->gid);
-        lookup_free(q);
+        lookup_free(q, q->gid);
     }
 }
 

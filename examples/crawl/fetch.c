@@ -68,25 +68,27 @@ static void conn_unlink(struct conn *c)
     nconns--;
 }
 
-static void conn_destroy(struct conn *c)
+/* Closes the socket, deletes the group and frees c with its job (not
+ * reported); returns c's host. */
+static struct host *conn_destroy(struct conn *c, eel_group_id gid)
 {
+    struct host *h = c->host;
+    eel_close(c->fd);
+    eel_delete_group_id(gid);
+    conn_unlink(c);
+    if (c->job)
+        job_free(c->job);
     http_resp_free(&c->resp);
     buf_free(&c->req);
     free(c);
+    return h;
 }
 
 /* The end of every chain: the socket and the group go, the scheduler is
  * told (it may start new connections from here). */
 static void conn_close(struct conn *c, eel_group_id gid)
 {
-    eel_close(c->fd);
-    eel_delete_group_id(gid);
-    conn_unlink(c);
-    struct host *h = c->host;
-    if (c->job)
-        job_free(c->job);
-    conn_destroy(c);
-    crawl_conn_closed(h);
+    crawl_conn_closed(conn_destroy(c, gid));
 }
 
 /* Ends the job with an error (or, if retry is set, puts it back in the
@@ -139,12 +141,11 @@ static void conn_request(struct conn *c, eel_group_id gid)
     c->req_off = 0;
     http_resp_free(&c->resp);
     http_resp_init(&c->resp, crawl_opt.max_size);
-    int rc = target ? buf_printf(&c->req, "GET %s HTTP/1.1\r\nHost: %s", target,
-                                 u->host)
-                    : -1;
+    int rc =
+        target ? buf_printf(&c->req, "GET %s HTTP/1.1\r\nHost: ", target) : -1;
     free(target);
-    if (rc == 0 && u->port != 80)
-        rc = buf_printf(&c->req, ":%d", u->port);
+    if (rc == 0)
+        rc = url_add_authority(&c->req, u);
     if (rc == 0)
         rc = buf_adds(&c->req, "\r\nUser-Agent: " CRAWL_AGENT "/1.0\r\n"
                                "Accept: */*\r\n"
@@ -329,13 +330,7 @@ static void conn_recv(eel_group_id gid, void *arg, int fd)
 void conn_abort_all(void)
 {
     while (conns) {
-        struct conn *c = conns;
-        conn_unlink(c);
-        eel_close(c->fd);
-        eel_delete_group_id(c->gid);
-        if (c->job)
-            job_free(c->job);
-        c->host->active--;
-        conn_destroy(c);
+        struct host *h = conn_destroy(conns, conns->gid);
+        h->active--; /* what crawl_conn_closed() does, minus the restart */
     }
 }

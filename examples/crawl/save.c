@@ -18,9 +18,7 @@
 char *save_relpath(const struct url *u)
 {
     struct buf b = {0};
-    int rc = buf_adds(&b, u->host);
-    if (rc == 0 && u->port != (u->https ? 443 : 80))
-        rc = buf_printf(&b, ":%d", u->port);
+    int rc = url_add_authority(&b, u);
     /* Collapse empty segments ("//") so they cannot make absolute paths. */
     for (const char *p = u->path; rc == 0 && *p; p++)
         if (!(*p == '/' && b.len > 0 && b.data[b.len - 1] == '/'))

@@ -347,17 +347,19 @@ int url_parse(const char *s, struct url *out)
     return url_resolve(NULL, s, strlen(s), out);
 }
 
-static int default_port(const struct url *u)
+int url_add_authority(struct buf *b, const struct url *u)
 {
-    return u->port == (u->https ? 443 : 80);
+    if (u->port == (u->https ? 443 : 80))
+        return buf_adds(b, u->host);
+    return buf_printf(b, "%s:%d", u->host, u->port);
 }
 
 char *url_string(const struct url *u)
 {
     struct buf b = {0};
-    int rc = buf_printf(&b, "%s://%s", u->https ? "https" : "http", u->host);
-    if (rc == 0 && !default_port(u))
-        rc = buf_printf(&b, ":%d", u->port);
+    int rc = buf_adds(&b, u->https ? "https://" : "http://");
+    if (rc == 0)
+        rc = url_add_authority(&b, u);
     if (rc == 0)
         rc = buf_adds(&b, u->path);
     if (rc == 0 && u->query)

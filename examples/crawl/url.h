@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+struct buf;
+
 struct url {
     int https;   /* 1 for https (parsed, but eelcrawl cannot fetch it) */
     char *host;  /* lower-case name or IPv4 literal */
@@ -30,6 +32,9 @@ int url_resolve(const struct url *base, const char *ref, size_t len,
 char *url_string(const struct url *u);
 /* "path" or "path?query", malloc'd: the HTTP request target. */
 char *url_target(const struct url *u);
+/* Appends "host", or "host:port" when the port is not the scheme's
+ * default: the authority as written in URLs and the Host header. */
+int url_add_authority(struct buf *b, const struct url *u);
 /* "host:port", malloc'd: the key of the per-host state. */
 char *url_hostport(const struct url *u);
 int url_copy(const struct url *src, struct url *dst);

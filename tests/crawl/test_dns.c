@@ -28,7 +28,7 @@
 static int server_fd = -1;
 static eel_group_id server_gid;
 static int outstanding, queries_seen;
-static char dir[64];
+static char dir[64], resolv_path[128], hosts_path[128];
 
 struct result {
     const char *name;
@@ -117,17 +117,17 @@ static int setup(void **state)
     assert_true(eel_add_read(server_gid, fake_server_read, NULL, server_fd));
     snprintf(dir, sizeof(dir), "/tmp/eelcrawl-dns-XXXXXX");
     assert_non_null(mkdtemp(dir));
-    char path[128], text[256];
+    snprintf(resolv_path, sizeof(resolv_path), "%s/resolv.conf", dir);
+    snprintf(hosts_path, sizeof(hosts_path), "%s/hosts", dir);
     /* resolv.conf, with eelcrawl's ADDR:PORT extension for the port. */
-    snprintf(path, sizeof(path), "%s/resolv.conf", dir);
+    char text[256];
     snprintf(text, sizeof(text),
              "# test\nnameserver 127.0.0.1:%d\nsearch test\n"
              "options timeout:1 attempts:1 ndots:1\n",
              ntohs(sa.sin_port));
-    write_file(path, text);
-    snprintf(path, sizeof(path), "%s/hosts", dir);
-    write_file(path, "127.0.0.1 localhost\n::1 ip6-localhost\n"
-                     "10.9.8.7  fromhosts.test  alias # comment\n");
+    write_file(resolv_path, text);
+    write_file(hosts_path, "127.0.0.1 localhost\n::1 ip6-localhost\n"
+                           "10.9.8.7  fromhosts.test  alias # comment\n");
     return 0;
 }
 
@@ -136,11 +136,8 @@ static int teardown(void **state)
     (void)state;
     dns_free();
     eel_shutdown();
-    char path[128];
-    snprintf(path, sizeof(path), "%s/resolv.conf", dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/hosts", dir);
-    unlink(path);
+    unlink(resolv_path);
+    unlink(hosts_path);
     rmdir(dir);
     return 0;
 }
@@ -148,10 +145,7 @@ static int teardown(void **state)
 static void test_resolve(void **state)
 {
     (void)state;
-    char rc[128], hosts[128];
-    snprintf(rc, sizeof(rc), "%s/resolv.conf", dir);
-    snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
-    struct dns_options opt = {.resolv_conf = rc, .hosts = hosts};
+    struct dns_options opt = {.resolv_conf = resolv_path, .hosts = hosts_path};
     assert_int_equal(dns_init(&opt), 0);
     struct result r[] = {
         {.name = "localhost"},   {.name = "ALIAS"}, {.name = "192.0.2.9"},

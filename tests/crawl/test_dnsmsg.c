@@ -68,9 +68,8 @@ static void test_decode_answers(void **state)
 
     /* An A record for some other name is not ours. */
     dnsb_start(&b, 9, 0x8180, "x.test", 2);
-    size_t other = dnsb_cname(&b, 12, "y.test");
-    (void)other;
-    dnsb_a(&b, 12 + 0, ip1); /* owner x.test: dropped after the CNAME */
+    dnsb_cname(&b, 12, "y.test");
+    dnsb_a(&b, 12, ip1); /* owner x.test: dropped after the CNAME */
     assert_int_equal(dns_decode_response(b.m, b.len, 9, "x.test", &a), 0);
     assert_int_equal(a.naddr, 0);
 }
