@@ -147,10 +147,10 @@ struct plan {
     const char *csv, *json;
 };
 
-/* run.c: runs the plan interleaved, checking every run; fills the ns
- * series (dispatch configs x entries, then timer configs x entries). */
-int run_plan(const struct plan *p, struct series *s, int ns,
-             const struct channels *ch, const struct timer_cfg *tc);
+/* run.c: runs the plan interleaved, checking every run; fills the series
+ * (dispatch configs x entries, then timer configs x entries). */
+int run_plan(const struct plan *p, struct series *s, const struct channels *ch,
+             const struct timer_cfg *tc);
 
 /* report.c: tables on stdout, CSV and JSON files ("-" = stdout). */
 struct report {
@@ -174,6 +174,19 @@ int channels_drained(const struct channels *ch, int n);
 struct stamp stamp_now(void);
 void stamp_phases(struct run_result *res, struct stamp t0, struct stamp t1,
                   struct stamp t2);
+
+/* A dispatch run's result: its phase times and the circulation's counts.
+ * Inline, like circ_step, so the peers' code is what it was when each
+ * filled these fields itself. */
+static inline void circ_result(const struct circ *c, struct run_result *res,
+                               struct stamp t0, struct stamp t1,
+                               struct stamp t2)
+{
+    stamp_phases(res, t0, t1, t2);
+    res->callbacks = c->callbacks;
+    res->reads = c->reads;
+    res->errors = c->errors;
+}
 
 /* The peers compiled in (peers.c), NULL-terminated. */
 extern const struct peer *const bench_peers[];

@@ -22,8 +22,8 @@
 #   (self cost, same subtraction), the list to optimise from.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+# shellcheck source=bench-bin.sh
+. "$(dirname "$0")/bench-bin.sh"
 bin=${EEL_BENCH_BIN:-}
 peers=()
 keep=
@@ -52,14 +52,7 @@ while getopts "b:p:k:f:h" opt; do
 done
 [ ${#peers[@]} -gt 0 ] || peers=(libeel libev:one-shot libev:persistent)
 
-if [ -z "$bin" ]; then
-    for b in "$root"/build*/bench/dispatch/eel-bench-dispatch; do
-        [ -x "$b" ] && bin=$b && break
-    done
-fi
-if [ -z "$bin" ] || [ ! -x "$bin" ]; then
-    die "no eel-bench-dispatch binary; build it (cmake --build BUILD) or pass -b"
-fi
+bench_bin
 command -v valgrind >/dev/null || die "valgrind is not installed (apt install valgrind)"
 [ -z "$keep" ] || mkdir -p "$keep"
 [[ $top =~ ^[0-9]+$ ]] || die "-f wants a number"

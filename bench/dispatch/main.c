@@ -412,7 +412,7 @@ int main(int argc, char **argv)
     struct series *s = calloc((size_t)ns + 1, sizeof(*s));
     if (!s)
         return 1;
-    rc = run_plan(&p, s, ns, p.do_dispatch ? &ch : NULL, tc);
+    rc = run_plan(&p, s, p.do_dispatch ? &ch : NULL, tc);
 
     if (rc == 0) {
         struct report r = {

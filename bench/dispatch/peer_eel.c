@@ -93,10 +93,7 @@ static int dispatch_on(const char *backend, const struct channels *ch,
 
     eel_shutdown();
     free(gid);
-    stamp_phases(res, t0, t1, t2);
-    res->callbacks = circ.callbacks;
-    res->reads = circ.reads;
-    res->errors = circ.errors;
+    circ_result(&circ, res, t0, t1, t2);
     return 0;
 }
 

@@ -97,10 +97,7 @@ static int ev_dispatch_run(enum bench_mode mode, const struct channels *ch,
         ev_io_stop(loop, &w[i]);
     ev_loop_destroy(loop);
     free(w);
-    stamp_phases(res, t0, t1, t2);
-    res->callbacks = circ.callbacks;
-    res->reads = circ.reads;
-    res->errors = circ.errors;
+    circ_result(&circ, res, t0, t1, t2);
     return 0;
 }
 

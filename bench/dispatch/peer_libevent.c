@@ -120,10 +120,7 @@ static int evt_dispatch_run(enum bench_mode mode, const struct channels *ch,
     free_slots(ev, cfg->n);
     event_base_free(base);
     base = NULL;
-    stamp_phases(res, t0, t1, t2);
-    res->callbacks = circ.callbacks;
-    res->reads = circ.reads;
-    res->errors = circ.errors;
+    circ_result(&circ, res, t0, t1, t2);
     return 0;
 }
 

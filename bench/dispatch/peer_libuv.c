@@ -102,10 +102,7 @@ static int uv_dispatch_run(enum bench_mode mode, const struct channels *ch,
 
     close_all(&loop, poll_at, h, cfg->n);
     free(h);
-    stamp_phases(res, t0, t1, t2);
-    res->callbacks = circ.callbacks;
-    res->reads = circ.reads;
-    res->errors = circ.errors;
+    circ_result(&circ, res, t0, t1, t2);
     return 0;
 }
 

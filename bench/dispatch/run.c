@@ -134,10 +134,9 @@ static int init_all(const struct plan *p, struct series *s)
     return 0;
 }
 
-int run_plan(const struct plan *p, struct series *s, int ns,
-             const struct channels *ch, const struct timer_cfg *tc)
+int run_plan(const struct plan *p, struct series *s, const struct channels *ch,
+             const struct timer_cfg *tc)
 {
-    (void)ns;
     int progress = isatty(STDERR_FILENO);
     if (init_all(p, s) != 0) {
         fprintf(stderr, "eel-bench-dispatch: out of memory\n");

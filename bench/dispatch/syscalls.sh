@@ -16,8 +16,8 @@
 #   -c: check the targets and exit 1 if one is missed (the ctest test).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+# shellcheck source=bench-bin.sh
+. "$(dirname "$0")/bench-bin.sh"
 bin=${EEL_BENCH_BIN:-}
 peers=()
 W1=${W1:-2000}
@@ -44,14 +44,7 @@ configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(1000/1 1000/100)
 [ ${#peers[@]} -gt 0 ] || peers=(libeel)
 
-if [ -z "$bin" ]; then
-    for b in "$root"/build*/bench/dispatch/eel-bench-dispatch; do
-        [ -x "$b" ] && bin=$b && break
-    done
-fi
-if [ -z "$bin" ] || [ ! -x "$bin" ]; then
-    die "no eel-bench-dispatch binary; build it (cmake --build BUILD) or pass -b"
-fi
+bench_bin
 command -v strace >/dev/null || die "strace is not installed (apt install strace)"
 [ "$W2" -gt "$W1" ] || die "W2 ($W2) must be larger than W1 ($W1)"
 
@@ -70,21 +63,24 @@ count() { # peer config out
 # calls of a syscall in a count file (0 if absent)
 calls() { awk -v s="$2" '$1 == s { print $2; f = 1 } END { if (!f) print 0 }' "$1"; }
 
+# delta of one or more syscalls between the two runs ($tmp/a, $tmp/b)
+d() {
+    local t=0
+    for s in "$@"; do
+        t=$((t + $(calls "$tmp/b" "$s") - $(calls "$tmp/a" "$s")))
+    done
+    echo $t
+}
+
+events=$((W2 - W1))
+per() { awk -v a="$1" -v e="$events" 'BEGIN { printf "%.3f", a / e }'; }
+
 for peer in "${peers[@]}"; do
     for cfg in "${configs[@]}"; do
         [[ $cfg =~ ^[0-9]+/[0-9]+$ ]] || die "bad configuration '$cfg' (want N/A)"
         count "$peer" "$cfg/$W1" "$tmp/a"
         count "$peer" "$cfg/$W2" "$tmp/b"
-        events=$((W2 - W1))
         join -a 1 -a 2 -e 0 -o 0,1.2,2.2 "$tmp/a" "$tmp/b" >"$tmp/j"
-        d() { # delta of one or more syscalls
-            local t=0
-            for s in "$@"; do
-                t=$((t + $(calls "$tmp/b" "$s") - $(calls "$tmp/a" "$s")))
-            done
-            echo $t
-        }
-        per() { awk -v a="$1" -v e="$events" 'BEGIN { printf "%.3f", a / e }'; }
         ew=$(d epoll_wait epoll_pwait epoll_pwait2)
         rd=$(d read readv recvfrom recvmsg)
         wr=$(d write writev sendto sendmsg)

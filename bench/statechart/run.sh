@@ -55,9 +55,7 @@ for ex in "$repo"/examples/*/; do
     # shellcheck disable=SC2086
     row "examples/$(basename "$ex")" $files
 done
-for fx in "$repo"/tests/statechart/fixtures/fetch; do
-    row "fixture/fetch" "$fx"/*.c
-done
+row "fixture/fetch" "$repo"/tests/statechart/fixtures/fetch/*.c
 for n in $sizes; do
     "$gen" "$tmp/gen$n" "$n" >/dev/null
     row "generated-$n" "$tmp/gen$n"/*.c
