@@ -10,11 +10,11 @@
 
 #include "engine.h"
 
-/* Library calls that return -1 on error and a count otherwise. */
 static void check_overwrite(struct fctx *fc, const struct ea_node *node,
                             size_t idx, unsigned char *s, int made,
                             const struct pnote *notes);
 
+/* Library calls that return -1 on error and a count otherwise. */
 static const char *const count_calls[] = {
     "read",    "write",   "recv",   "send",      "recvfrom",
     "sendto",  "readv",   "writev", "pread",     "pwrite",
@@ -34,13 +34,20 @@ static int in_list(const char *const *l, const char *n)
 static const struct vsumdata *callee_summary(struct fctx *fc,
                                              const struct ea_function *g)
 {
-    if (!g)
-        return NULL;
     struct vsummary *s = &fc->v->sums[g->id];
     if (s->state == 2)
         return &s->cur;
     fc->v->saw_recursion = 1;
     return &s->prev;
+}
+
+/* The new value some outcome of a summary returns, or -2. */
+static int sum_makes(const struct vsumdata *d)
+{
+    for (size_t i = 0; i < d->nouts; i++)
+        if (d->outs[i].ret_new != -2)
+            return d->outs[i].ret_new;
+    return -2;
 }
 
 /* The kind of value a call may return as a new, owned value: -1 group,
@@ -54,14 +61,11 @@ static int call_makes(struct fctx *fc, const struct ea_call *c)
     int p = vconfig_pair_by_acquire(fc->v->cfg, c->callee_name);
     if (p >= 0)
         return p;
-    const struct vsummary *s = c->callee ? &fc->v->sums[c->callee->id] : NULL;
-    for (size_t i = 0; s && i < s->cur.nouts; i++)
-        if (s->cur.outs[i].ret_new != -2)
-            return s->cur.outs[i].ret_new;
-    for (size_t i = 0; s && i < s->prev.nouts; i++)
-        if (s->prev.outs[i].ret_new != -2)
-            return s->prev.outs[i].ret_new;
-    return -2;
+    if (!c->callee)
+        return -2;
+    const struct vsummary *s = &fc->v->sums[c->callee->id];
+    int k = sum_makes(&s->cur);
+    return k != -2 ? k : sum_makes(&s->prev);
 }
 
 void slot_for_call_prepare(struct fctx *fc, const struct ea_call *c)
@@ -80,11 +84,7 @@ void slot_for_call_prepare(struct fctx *fc, const struct ea_call *c)
         0};
     if (k >= 0 && fc->v->cfg->pairs[k].kind == VK_FD)
         s.type = T_INT;
-    if (fc->nslots == fc->capslots) {
-        fc->capslots = fc->capslots ? 2 * fc->capslots : 16;
-        fc->slots = xrealloc(fc->slots, fc->capslots * sizeof(*fc->slots));
-    }
-    fc->slots[fc->nslots++] = s;
+    add_slot(fc, s);
 }
 
 int fd_like(const struct fctx *fc, int slot)
@@ -134,11 +134,6 @@ static void hand_to(struct fctx *fc, unsigned char *s, int slot,
         fc->pending[fc->npending++] = (struct pending){slot, to, to_param, loc};
     } else if (sl->origin == O_PARAM && st != ST_RELEASED && st != ST_NONE)
         record_hand(fc, slot, to, to_param, loc, NULL);
-}
-
-static void escape_slot(struct fctx *fc, unsigned char *s, int r)
-{
-    mark_escaped(fc, s, r);
 }
 
 static void set_first(struct fctx *fc, unsigned char *s, int slot, int what)
@@ -204,21 +199,20 @@ static const struct pnote *do_register(struct fctx *fc, unsigned char *s,
                                        const struct pnote *notes,
                                        const struct scratch *sc)
 {
-    struct ea_function *to[2][64];
-    size_t nto[2] = {0, 0};
+    struct ea_cb_targets to[2] = {{0}, {0}};
     const char *cbname = "?", *unresolved = NULL;
     int cbs[2] = {sig->cb_arg, sig->timeout_cb_arg};
     for (int k = 0; k < 2; k++) {
         const struct ea_expr *e = arg(c, cbs[k]);
         if (!e)
             continue;
-        struct ea_cb_targets t = ea_resolve_callback(fc->v->prog, e);
-        for (size_t i = 0; i < t.nfuncs && nto[k] < 64; i++)
-            to[k][nto[k]++] = t.funcs[i];
+        to[k] = ea_resolve_callback(fc->v->prog, e);
+        if (to[k].nfuncs > 64) /* at most 64 callbacks per registration */
+            to[k].nfuncs = 64;
         if (k == 0)
             cbname = e->text ? e->text : cbname;
-        if (t.unresolved && t.nfuncs == 0)
-            unresolved = t.unresolved;
+        if (to[k].unresolved && to[k].nfuncs == 0)
+            unresolved = to[k].unresolved;
     }
     int a = resolve_slot(fc, s, arg(c, sig->cbarg_arg), sc);
     if (unresolved && a >= 0 && fc->slots[a].origin == O_SITE &&
@@ -238,9 +232,9 @@ static const struct pnote *do_register(struct fctx *fc, unsigned char *s,
         fd = -1;
     fd_use(fc, s, fd, c, notes, 0);
     for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < nto[k]; i++) {
-            hand_to(fc, s, a, to[k][i], 1, c->loc);
-            hand_to(fc, s, fd, to[k][i], 2, c->loc);
+        for (size_t i = 0; i < to[k].nfuncs; i++) {
+            hand_to(fc, s, a, to[k].funcs[i], 1, c->loc);
+            hand_to(fc, s, fd, to[k].funcs[i], 2, c->loc);
         }
     unsigned char *st = st_state(fc, s);
     if (a >= 0 && st[a] == ST_LIVE)
@@ -299,13 +293,11 @@ static const struct pnote *do_eel(struct fctx *fc, unsigned char *s,
     if (sig->is_register)
         return do_register(fc, s, c, sig, notes, sc);
     if (c->eel_op == EA_EEL_CLOSE)
-        return release(fc, s, resolve_slot(fc, s, arg(c, 0), sc), c, notes);
-    if (c->eel_op == EA_EEL_GROUP_SET_WAITING) {
-        int g = resolve_slot(fc, s,
-                             arg(c, sig->gid_arg >= 0 ? sig->gid_arg : 0), sc);
-        return use_group(fc, s, g, c, notes,
-                         "declared waiting (eel_group_set_waiting)");
-    }
+        return release(fc, s, resolve_slot(fc, s, arg(c, sig->fd_arg), sc), c,
+                       notes);
+    if (c->eel_op == EA_EEL_GROUP_SET_WAITING)
+        return use_group(fc, s, resolve_slot(fc, s, arg(c, sig->gid_arg), sc),
+                         c, notes, "declared waiting (eel_group_set_waiting)");
     return notes;
 }
 
@@ -366,8 +358,7 @@ static int null_outcome_feasible(struct fctx *fc, unsigned char *s,
 {
     for (size_t i = 0; i < np; i++) {
         /* The outcome needs parameter i in its range on that path. */
-        struct ival pr;
-        memcpy(&pr, out->prange + 4 * i, sizeof(pr));
+        struct ival pr = out->prange[i];
         if (pr.lo != V_MIN || pr.hi != V_MAX || pr.has_ne) {
             struct ival a = value_of(fc, s, c->args[i], NULL);
             if (!iv_refine(&a, ">=", pr.lo, 1) ||
@@ -384,8 +375,7 @@ static int null_outcome_feasible(struct fctx *fc, unsigned char *s,
         if (out->st[2 * i] != ST_NONE)
             continue;
         int v = fact_var(fc, c->args[i]);
-        const struct ea_var *p = g->params[i];
-        int neg = !p->is_group_id && !(p->type && strchr(p->type, '*'));
+        int neg = type_of_var(g->params[i]) == T_INT;
         if (v >= 0 && !(neg ? refine_var(fc, s, v, "<", 0, 1)
                             : refine_var(fc, s, v, "==", 0, 1)))
             return 0;
@@ -527,7 +517,7 @@ static void plain_call(struct fctx *fc, unsigned char *s,
     if (in_list(count_calls, name))
         *ret = iv_range(-1, V_MAX);
     if (name && strcmp(name, "realloc") == 0) {
-        escape_slot(fc, s, resolve_slot(fc, s, arg(c, 0), sc));
+        mark_escaped(fc, s, resolve_slot(fc, s, arg(c, 0), sc));
         return;
     }
     if (vconfig_is_release(fc->v->cfg, name, -1)) {
@@ -539,7 +529,7 @@ static void plain_call(struct fctx *fc, unsigned char *s,
         int r = resolve_slot(fc, s, c->args[i], sc);
         fd_use(fc, s, r, c, *notes, 0);
         if (esc)
-            escape_slot(fc, s, r);
+            mark_escaped(fc, s, r);
     }
 }
 
@@ -624,27 +614,25 @@ void apply_call(struct fctx *fc, const struct ea_node *node, size_t idx,
         notes = do_eel(fc, s, c, notes, sc, &made);
         if (c->eel_op == EA_EEL_NEW_GROUP)
             ret = iv_range(0, V_MAX);
-    } else if (c->callee && callee_summary(fc, c->callee)) {
+    } else if (c->callee) {
         apply_summary(fc, node, idx, s, notes, sc, k, c, c->callee,
                       callee_summary(fc, c->callee), 0);
         return;
-    } else if (!c->callee_name && !c->callee) {
+    } else if (!c->callee_name) {
         size_t n = 0;
         for (size_t i = 0; i < c->ntargets; i++)
-            if (arity_ok(c->targets[i], c) && callee_summary(fc, c->targets[i]))
-                n++;
+            n += arity_ok(c->targets[i], c);
         if (n == 0) {
             unknown_pointer_call(fc, s, c, notes, sc);
         } else {
             for (size_t i = 0; i < c->ntargets; i++)
-                if (arity_ok(c->targets[i], c) &&
-                    callee_summary(fc, c->targets[i]))
+                if (arity_ok(c->targets[i], c))
                     apply_summary(fc, node, idx, st_copy(fc, s), notes, sc, k,
                                   c, c->targets[i],
                                   callee_summary(fc, c->targets[i]), n > 1);
             return;
         }
-    } else if (!c->callee) {
+    } else {
         plain_call(fc, s, c, &notes, sc, &made, &ret, &alias);
     }
     check_overwrite(fc, node, idx, s, made, notes);

@@ -28,7 +28,7 @@ int var_index(const struct fctx *fc, const struct ea_var *v)
     return -1;
 }
 
-static enum slot_type type_of_var(const struct ea_var *v)
+enum slot_type type_of_var(const struct ea_var *v)
 {
     if (v->is_group_id)
         return T_GROUP;
@@ -37,7 +37,7 @@ static enum slot_type type_of_var(const struct ea_var *v)
     return T_INT;
 }
 
-static int add_slot(struct fctx *fc, struct slot s)
+int add_slot(struct fctx *fc, struct slot s)
 {
     if (fc->nslots == fc->capslots) {
         fc->capslots = fc->capslots ? 2 * fc->capslots : 16;
@@ -190,22 +190,26 @@ struct ival value_of(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
     }
 }
 
+/* Is the range iv only the failure value (NULL, 0 group, negative fd) of
+ * the value in `slot`?  A held value there was then never made. */
+static int only_failure(const struct fctx *fc, int slot, const struct ival *iv)
+{
+    const struct slot *sl = &fc->slots[slot];
+    int neg = sl->origin == O_SITE && sl->pair >= 0
+                  ? fc->v->cfg->pairs[sl->pair].fail_negative
+                  : sl->type == T_INT;
+    return neg ? iv->hi < 0 : (iv->lo == 0 && iv->hi == 0);
+}
+
 /* After a variable's range shrank: a held value whose variable can now only
- * hold the failure value (NULL, 0 group, negative fd) was never made. */
+ * hold the failure value was never made. */
 static void failure_prune(struct fctx *fc, unsigned char *s, int v)
 {
     int slot = st_bind(fc, s)[v];
     if (slot < 0 || fc->fact_of[v] < 0)
         return;
-    const struct ival *iv = &st_facts(fc, s)[fc->fact_of[v]];
-    const struct slot *sl = &fc->slots[slot];
-    int neg = 0;
-    if (sl->origin == O_SITE && sl->pair >= 0)
-        neg = fc->v->cfg->pairs[sl->pair].fail_negative;
-    else if (sl->type == T_INT)
-        neg = 1;
-    int failed = neg ? iv->hi < 0 : (iv->lo == 0 && iv->hi == 0);
-    if (failed && st_state(fc, s)[slot] == ST_LIVE)
+    if (only_failure(fc, slot, &st_facts(fc, s)[fc->fact_of[v]]) &&
+        st_state(fc, s)[slot] == ST_LIVE)
         st_state(fc, s)[slot] = ST_NONE;
 }
 
@@ -281,13 +285,7 @@ static void slot_failure_test(struct fctx *fc, unsigned char *s,
     if (slot < 0 || st_state(fc, s)[slot] != ST_LIVE)
         return;
     struct ival iv = iv_top();
-    if (!iv_refine(&iv, op, c, truth))
-        return;
-    const struct slot *sl = &fc->slots[slot];
-    int neg = sl->origin == O_SITE && sl->pair >= 0
-                  ? fc->v->cfg->pairs[sl->pair].fail_negative
-                  : sl->type == T_INT;
-    if (neg ? iv.hi < 0 : (iv.lo == 0 && iv.hi == 0))
+    if (iv_refine(&iv, op, c, truth) && only_failure(fc, slot, &iv))
         st_state(fc, s)[slot] = ST_NONE;
 }
 
@@ -578,7 +576,7 @@ int use_in(const struct ea_expr *e, const struct ea_call *c)
     return u;
 }
 
-int node_use(const struct ea_node *n, const struct ea_call *c)
+static int node_use(const struct ea_node *n, const struct ea_call *c)
 {
     int u = use_in(n->cond, c);
     for (size_t a = 0; a < n->nactions && u < 2; a++) {
@@ -646,7 +644,7 @@ static unsigned char *entry_state(struct fctx *fc)
     return s;
 }
 
-/* Drops what a failed (over-budget) run added to the shared results. */
+/* Walks every path from the entry; 0 if the state budget ran out. */
 static int walk(struct fctx *fc)
 {
     const struct ea_cfg *g = &fc->f->cfg;
@@ -675,6 +673,7 @@ void verify_function(struct vctx *ctx, struct ea_function *f)
     fc.f = f;
     fc.sum = &ctx->sums[f->id];
     fc.is_cb = ctx->is_cb[f->id];
+    fc.end_loc = closing_brace(f);
     fc.budget = STATE_BUDGET;
     fc.use_facts = !ctx->cfg->no_facts;
     fc.value_used = call_value_used;

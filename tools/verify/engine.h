@@ -23,10 +23,6 @@
 #define V_MIN LLONG_MIN
 #define V_MAX LLONG_MAX
 
-struct ival {
-    long long lo, hi, ne, has_ne; /* [lo,hi] without ne (if has_ne) */
-};
-
 enum slot_origin { O_PARAM, O_GFIELD, O_SITE };
 enum slot_type { T_GROUP, T_PTR, T_INT };
 
@@ -76,6 +72,7 @@ struct fctx {
     struct ea_function *f;
     struct vsummary *sum;
     int is_cb;
+    struct ea_loc end_loc; /* closing_brace(f) */
     struct slot *slots;
     int nslots, capslots;
     const struct ea_var **vars; /* params, then locals */
@@ -188,6 +185,10 @@ struct vnote *pnote_array(const struct pnote *p, size_t *n);
 
 /* engine.c */
 int var_index(const struct fctx *fc, const struct ea_var *v);
+/* What a variable of v's type holds: a group, a pointer or an integer. */
+enum slot_type type_of_var(const struct ea_var *v);
+/* Appends a slot; returns its index. */
+int add_slot(struct fctx *fc, struct slot s);
 int resolve_slot(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
                  const struct scratch *sc);
 struct ival value_of(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
@@ -208,6 +209,9 @@ void mark_escaped(struct fctx *fc, unsigned char *s, int slot);
 /* The slot of the group kept in the fields of the object in slot b. */
 int gfield_of(struct fctx *fc, unsigned char *s, int b);
 const char *slot_what(struct fctx *fc, unsigned char *s, int slot);
+/* exits.c: where a path that falls off the end of f leaves it: its
+ * closing brace. */
+struct ea_loc closing_brace(const struct ea_function *f);
 /* exits.c: a path leaves the function from node `from`. */
 void do_exit(struct fctx *fc, const struct ea_node *from, unsigned char *s,
              const struct pnote *notes, const struct scratch *sc);

@@ -14,17 +14,14 @@
 
 /* ---- Exits ---------------------------------------------------------- */
 
+/* The outcome keeps the last VOUT_NOTES notes, which lead to its exit. */
 static void outcome_notes(struct voutcome *o, const struct pnote *notes)
 {
     size_t n;
     struct vnote *a = pnote_array(notes, &n);
     size_t skip = n > VOUT_NOTES ? n - VOUT_NOTES : 0;
     o->nnotes = n - skip;
-    o->notes = xcalloc(o->nnotes, sizeof(*o->notes));
-    for (size_t i = 0; i < o->nnotes; i++) {
-        o->notes[i].loc = a[skip + i].loc;
-        o->notes[i].msg = xstrdup(a[skip + i].msg);
-    }
+    o->notes = vnotes_copy(a + skip, o->nnotes);
     free(a);
 }
 
@@ -34,12 +31,16 @@ static void add_outcome(struct fctx *fc, unsigned char *s,
 {
     struct vsummary *sum = fc->sum;
     size_t np = 2 * fc->f->nparams;
+    /* Past OUT_CAP outcomes, new ones lose their ranges (a wider, still
+     * sound summary) so that a function with many independent tests does
+     * not make one outcome per combination. */
+    int ranges = sum->cur.nouts < OUT_CAP;
     struct voutcome o = {0};
-    o.st = xmalloc(np ? np : 1);
-    o.first = xmalloc(np ? np : 1);
+    o.st = xmalloc(np);
+    o.first = xmalloc(np);
     memcpy(o.st, st_state(fc, s), np);
     memcpy(o.first, st_first(fc, s), np);
-    struct ival rv = sc->has_ret ? sc->retv : iv_top();
+    struct ival rv = ranges && sc->has_ret ? sc->retv : iv_top();
     o.ret_lo = rv.lo;
     o.ret_hi = rv.hi;
     o.ret_new = -2;
@@ -49,23 +50,11 @@ static void add_outcome(struct fctx *fc, unsigned char *s,
         o.ret_new = fc->slots[rs].pair;
     o.exit = loc;
     size_t npar = fc->f->nparams;
-    o.prange = xmalloc((npar ? npar : 1) * sizeof(struct ival));
+    o.prange = xmalloc(npar * sizeof(*o.prange));
     for (size_t i = 0; i < npar; i++) {
-        struct ival pv = iv_top();
-        if (fc->fact_of[i] >= 0 && !fc->assigned[i])
-            pv = st_facts(fc, s)[fc->fact_of[i]];
-        memcpy(o.prange + 4 * i, &pv, sizeof(pv));
-    }
-    /* Past OUT_CAP outcomes, new ones lose their ranges (a wider, still
-     * sound summary) so that a function with many independent tests does
-     * not make one outcome per combination. */
-    if (sum->cur.nouts >= OUT_CAP) {
-        o.ret_lo = V_MIN;
-        o.ret_hi = V_MAX;
-        for (size_t i = 0; i < npar; i++) {
-            struct ival top = iv_top();
-            memcpy(o.prange + 4 * i, &top, sizeof(top));
-        }
+        o.prange[i] = iv_top();
+        if (ranges && fc->fact_of[i] >= 0 && !fc->assigned[i])
+            o.prange[i] = st_facts(fc, s)[fc->fact_of[i]];
     }
     for (size_t i = 0; i < sum->cur.nouts; i++) {
         if (voutcome_same(&sum->cur.outs[i], &o, npar)) {
@@ -99,24 +88,25 @@ static void add_exit(struct fctx *fc, int param, struct ea_loc loc,
     e->param = param;
     e->loc = loc;
     struct vnote *a = pnote_array(notes, &e->nnotes);
-    e->notes = xcalloc(e->nnotes, sizeof(*e->notes));
-    for (size_t i = 0; i < e->nnotes; i++) {
-        e->notes[i].loc = a[i].loc;
-        e->notes[i].msg = xstrdup(a[i].msg);
-    }
+    e->notes = vnotes_copy(a, e->nnotes);
     free(a);
+}
+
+struct ea_loc closing_brace(const struct ea_function *f)
+{
+    struct ea_loc loc = f->end_loc;
+    /* The core's column may be the one after the brace. */
+    const char *src = vsource_line(loc.file, loc.line);
+    if (src && loc.col > 1 && strlen(src) >= loc.col - 1 &&
+        src[loc.col - 2] == '}' && (src[loc.col - 1] != '}'))
+        loc.col--;
+    return loc;
 }
 
 void do_exit(struct fctx *fc, const struct ea_node *from, unsigned char *s,
              const struct pnote *notes, const struct scratch *sc)
 {
-    struct ea_loc loc = fc->f->end_loc;
-    /* Point at the closing brace itself (the core's column may be the one
-     * after it). */
-    const char *src = vsource_line(loc.file, loc.line);
-    if (src && loc.col > 1 && strlen(src) >= loc.col - 1 &&
-        src[loc.col - 2] == '}' && (src[loc.col - 1] != '}'))
-        loc.col--;
+    struct ea_loc loc = fc->end_loc;
     if (from->kind == EA_N_RETURN && sc->has_ret)
         loc = sc->retloc;
     unsigned char *st = st_state(fc, s);
@@ -168,22 +158,9 @@ void do_exit(struct fctx *fc, const struct ea_node *from, unsigned char *s,
 void rollback(struct fctx *fc, size_t nfind, size_t nexit, size_t nhand)
 {
     struct vctx *v = fc->v;
-    struct vreport tail = *v->report;
-    tail.items += nfind;
-    tail.n -= nfind;
-    tail.cap = tail.n;
-    for (size_t i = 0; i < tail.n; i++) {
-        for (size_t j = 0; j < tail.items[i].nnotes; j++)
-            free((char *)tail.items[i].notes[j].msg);
-        free(tail.items[i].notes);
-        free((char *)tail.items[i].msg);
-    }
-    v->report->n = nfind;
-    for (size_t i = nexit; i < v->nexits; i++) {
-        for (size_t j = 0; j < v->exits[i].nnotes; j++)
-            free((char *)v->exits[i].notes[j].msg);
-        free(v->exits[i].notes);
-    }
+    vreport_truncate(v->report, nfind);
+    for (size_t i = nexit; i < v->nexits; i++)
+        vnotes_free(v->exits[i].notes, v->exits[i].nnotes);
     v->nexits = nexit;
     fc->sum->cur.nhands = nhand;
     for (size_t i = 0; i < fc->sum->cur.nouts; i++)

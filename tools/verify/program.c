@@ -63,7 +63,7 @@ static void mark_callbacks(struct vctx *ctx)
 }
 
 /* Callees first; a callee already in progress (recursion) is skipped, and
- * its calls are then treated as borrowing their arguments. */
+ * its calls then use its summary of the previous round (calls.c). */
 static void visit(struct vctx *ctx, struct ea_function *f)
 {
     struct vsummary *s = &ctx->sums[f->id];
@@ -99,19 +99,19 @@ int voutcome_same(const struct voutcome *a, const struct voutcome *b,
     return a->ret_lo == b->ret_lo && a->ret_hi == b->ret_hi &&
            a->ret_new == b->ret_new && !memcmp(a->st, b->st, np) &&
            !memcmp(a->first, b->first, np) &&
-           !memcmp(a->prange, b->prange, 4 * npar * sizeof(long long));
+           !memcmp(a->prange, b->prange, npar * sizeof(*a->prange));
 }
 
 /* Did a summary change from the previous round?  Outcomes only grow
  * (monotone), so comparing the counts and members is enough. */
-static int sum_changed(const struct vsummary *s, size_t np)
+static int sum_changed(const struct vsummary *s, size_t npar)
 {
     if (s->cur.nouts != s->prev.nouts || s->cur.nhands != s->prev.nhands)
         return 1;
     for (size_t i = 0; i < s->cur.nouts; i++) {
         size_t j = 0;
         while (j < s->prev.nouts &&
-               !voutcome_same(&s->cur.outs[i], &s->prev.outs[j], np / 2))
+               !voutcome_same(&s->cur.outs[i], &s->prev.outs[j], npar))
             j++;
         if (j == s->prev.nouts)
             return 1;
@@ -122,11 +122,8 @@ static int sum_changed(const struct vsummary *s, size_t np)
 static void clear_round(struct vctx *ctx)
 {
     vreport_free(ctx->report);
-    for (size_t i = 0; i < ctx->nexits; i++) {
-        for (size_t j = 0; j < ctx->exits[i].nnotes; j++)
-            free((char *)ctx->exits[i].notes[j].msg);
-        free(ctx->exits[i].notes);
-    }
+    for (size_t i = 0; i < ctx->nexits; i++)
+        vnotes_free(ctx->exits[i].notes, ctx->exits[i].nnotes);
     ctx->nexits = 0;
     for (size_t i = 0; i < ctx->prog->nfunctions; i++) {
         struct vsummary *s = &ctx->sums[i];
@@ -152,8 +149,8 @@ void verify_program(struct vctx *ctx)
             visit(ctx, ctx->prog->functions[i]);
         int changed = 0;
         for (size_t i = 0; ctx->saw_recursion && i < n && !changed; i++)
-            changed = sum_changed(&ctx->sums[i],
-                                  2 * ctx->prog->functions[i]->nparams);
+            changed =
+                sum_changed(&ctx->sums[i], ctx->prog->functions[i]->nparams);
         if (!changed)
             break;
         if (ctx->rounds == MAX_ROUNDS) {
@@ -228,9 +225,7 @@ void verify_ownership(struct vctx *ctx)
                         e->notes, e->nnotes);
             free(msg);
         }
-        for (size_t j = 0; j < e->nnotes; j++)
-            free((char *)e->notes[j].msg);
-        free(e->notes);
+        vnotes_free(e->notes, e->nnotes);
     }
     free(ctx->exits);
     ctx->exits = NULL;
@@ -243,9 +238,7 @@ void voutcome_free(struct voutcome *o)
     free(o->st);
     free(o->first);
     free(o->prange);
-    for (size_t i = 0; i < o->nnotes; i++)
-        free((char *)o->notes[i].msg);
-    free(o->notes);
+    vnotes_free(o->notes, o->nnotes);
     memset(o, 0, sizeof(*o));
 }
 

@@ -58,23 +58,21 @@ static int same_loc(const struct ea_loc *a, const struct ea_loc *b)
     return strcmp(a->file, b->file) == 0;
 }
 
-static void copy_notes(struct vfinding *f, const struct vnote *notes, size_t n)
+struct vnote *vnotes_copy(const struct vnote *notes, size_t n)
 {
-    f->notes = xcalloc(n, sizeof(*f->notes));
-    f->nnotes = n;
+    struct vnote *c = xcalloc(n, sizeof(*c));
     for (size_t i = 0; i < n; i++) {
-        f->notes[i].loc = notes[i].loc;
-        f->notes[i].msg = xstrdup(notes[i].msg);
+        c[i].loc = notes[i].loc;
+        c[i].msg = xstrdup(notes[i].msg);
     }
+    return c;
 }
 
-static void free_notes(struct vfinding *f)
+void vnotes_free(struct vnote *notes, size_t n)
 {
-    for (size_t i = 0; i < f->nnotes; i++)
-        free((char *)f->notes[i].msg);
-    free(f->notes);
-    f->notes = NULL;
-    f->nnotes = 0;
+    for (size_t i = 0; i < n; i++)
+        free((char *)notes[i].msg);
+    free(notes);
 }
 
 void vreport_add(struct vreport *r, enum vrule rule, struct ea_loc loc,
@@ -86,8 +84,9 @@ void vreport_add(struct vreport *r, enum vrule rule, struct ea_loc loc,
         if (f->rule == rule && same_loc(&f->loc, &loc) &&
             strcmp(f->msg, msg) == 0) {
             if (nnotes < f->nnotes) {
-                free_notes(f);
-                copy_notes(f, notes, nnotes);
+                vnotes_free(f->notes, f->nnotes);
+                f->notes = vnotes_copy(notes, nnotes);
+                f->nnotes = nnotes;
             }
             return;
         }
@@ -105,7 +104,8 @@ void vreport_add(struct vreport *r, enum vrule rule, struct ea_loc loc,
     f->loc = loc;
     f->function = function;
     f->msg = xstrdup(msg);
-    copy_notes(f, notes, nnotes);
+    f->notes = vnotes_copy(notes, nnotes);
+    f->nnotes = nnotes;
 }
 
 static int cmp_finding(const void *pa, const void *pb)
@@ -129,12 +129,18 @@ void vreport_sort(struct vreport *r)
         qsort(r->items, r->n, sizeof(*r->items), cmp_finding);
 }
 
-void vreport_free(struct vreport *r)
+void vreport_truncate(struct vreport *r, size_t n)
 {
-    for (size_t i = 0; i < r->n; i++) {
-        free_notes(&r->items[i]);
+    for (size_t i = n; i < r->n; i++) {
+        vnotes_free(r->items[i].notes, r->items[i].nnotes);
         free((char *)r->items[i].msg);
     }
+    r->n = n;
+}
+
+void vreport_free(struct vreport *r)
+{
+    vreport_truncate(r, 0);
     free(r->items);
     memset(r, 0, sizeof(*r));
 }

@@ -104,12 +104,8 @@ const char *vsource_line(const char *file, unsigned line)
 
 int vsuppressed(const char *file, unsigned line, enum vrule rule)
 {
-    if (!file || line == 0)
-        return 0;
-    struct srcfile *s = load(file);
-    if (line > s->nlines)
-        return 0;
-    return line_suppresses(s->lines[line - 1], vrule_id(rule));
+    const char *l = vsource_line(file, line);
+    return l && line_suppresses(l, vrule_id(rule));
 }
 
 void vsuppress_free(void)

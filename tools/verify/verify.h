@@ -60,7 +60,12 @@ void vreport_add(struct vreport *r, enum vrule rule, struct ea_loc loc,
                  const struct vnote *notes, size_t nnotes);
 /* Sorts by file, line, column, rule. */
 void vreport_sort(struct vreport *r);
+/* Drops the findings from index n on (a walk that is undone). */
+void vreport_truncate(struct vreport *r, size_t n);
 void vreport_free(struct vreport *r);
+/* A copy of notes[0..n) with its messages, and its release. */
+struct vnote *vnotes_copy(const struct vnote *notes, size_t n);
+void vnotes_free(struct vnote *notes, size_t n);
 
 /* gcc-style text ("file:line:col: warning: ... [rule]" then notes). */
 void vdiag_print(const struct vreport *r, FILE *out);
@@ -108,6 +113,11 @@ const char *vsource_line(const char *file, unsigned line);
 
 /* ---- Summaries ------------------------------------------------------ */
 
+/* An integer range: [lo,hi] without ne (if has_ne). */
+struct ival {
+    long long lo, hi, ne, has_ne;
+};
+
 /* Slot states: what a path did with a group, resource or parameter. */
 enum vst {
     ST_NONE = 0, /* not held on this path (never made, or failed) */
@@ -125,8 +135,8 @@ struct voutcome {
     unsigned char *st;        /* 2 * nparams final states */
     unsigned char *first;     /* 2 * nparams first actions */
     long long ret_lo, ret_hi; /* return value range */
-    long long *prange;        /* per parameter: lo, hi, excluded, has_excluded:
-                                 its range on this path (if never assigned) */
+    struct ival *prange;      /* per parameter: its range on this path (if
+                                 never assigned) */
     int ret_new;              /* returns a new resource: -2 none, -1 group,
                                  else pair index */
     struct ea_loc exit;       /* return statement (or closing brace) */
