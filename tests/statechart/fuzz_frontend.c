@@ -39,26 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             sc_write_json(&res, null);
             sc_write_dot(&res, null);
         }
-        for (size_t c = 0; c < res.ncharts; c++) {
-            for (size_t i = 0; i < res.charts[c].nnodes; i++)
-                free(res.charts[c].nodes[i].creates);
-            for (size_t i = 0; i < res.charts[c].nedges; i++)
-                free(res.charts[c].edges[i].sites);
-            free(res.charts[c].nodes);
-            free(res.charts[c].edges);
-        }
-        free(res.charts);
-        free(res.warnings);
-        for (size_t i = 0; i < prog->nfunctions; i++) {
-            free(cx.labels[i].v);
-            ea_map_free(&cx.labels[i].seen);
-            free(cx.ok_nodes[i]);
-        }
-        free(cx.labels);
-        free(cx.ok_nodes);
-        ea_map_free(&cx.strings);
-        ea_map_free(&cx.new_desc);
-        ea_arena_free(&cx.arena);
+        sc_free_result(&res);
+        sc_free_ctx(&cx);
         ea_program_free(prog);
     }
     fclose(null);

@@ -43,7 +43,6 @@ struct ea_local {
 struct ea_fb {
     struct ea_tu *tu;
     struct ea_function *fn;
-    CXCursor fn_cursor;
     struct ea_vec nodes, calls, locals;
     struct ea_local *lmap; /* locals and params by cursor */
     size_t nl, capl;
@@ -71,13 +70,14 @@ const char *ea_str(struct ea_tu *t, CXString s); /* interns and disposes */
 /* Children of a cursor (heap array, free()). */
 CXCursor *ea_children(CXCursor c, unsigned *n);
 int ea_is_expr(CXCursor c);
-int ea_is_stmt(CXCursor c);
 
 /* CFG construction (cfg.c). */
 struct ea_node *ea_new_node(struct ea_fb *fb, enum ea_node_kind kind,
                             CXCursor at);
 void ea_add_edge(struct ea_node *from, struct ea_node *to,
                  enum ea_edge_kind kind, unsigned flags);
+/* Continues the current path (if reachable) into n, which becomes current. */
+void ea_flow_to(struct ea_fb *fb, struct ea_node *n, unsigned flags);
 struct ea_node *ea_cur(struct ea_fb *fb, CXCursor at);
 void ea_add_action(struct ea_fb *fb, struct ea_action a, CXCursor at);
 void ea_build_stmt(struct ea_fb *fb, CXCursor c);
@@ -94,9 +94,7 @@ struct ea_var *ea_lookup_local(struct ea_fb *fb, CXCursor decl);
 struct ea_var *ea_add_local(struct ea_fb *fb, CXCursor decl,
                             enum ea_var_kind kind, int index);
 struct ea_var *ea_global_var(struct ea_tu *t, CXCursor decl);
-const char *ea_fp_key(struct ea_fb *fb, const struct ea_expr *e);
-void ea_record_fp_init(struct ea_tu *t, struct ea_fb *fb, const char *key,
-                       CXCursor init);
+void ea_record_fp_init(struct ea_tu *t, const char *key, CXCursor init);
 int ea_const_int(CXCursor c, long long *out);
 
 #endif

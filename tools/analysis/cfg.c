@@ -21,8 +21,9 @@ struct ea_node *ea_new_node(struct ea_fb *fb, enum ea_node_kind kind,
     return n;
 }
 
-/* Edges and predecessors grow in place with power-of-two capacities; the
- * arrays live on the heap until ea_build_function copies them. */
+/* Edges, predecessors and actions grow in place with power-of-two
+ * capacities; the arrays live on the heap until ea_build_function copies
+ * them. */
 static size_t cap_of(size_t n)
 {
     size_t c = 4;
@@ -31,22 +32,26 @@ static size_t cap_of(size_t n)
     return c;
 }
 
+/* arr holds n elements in cap_of(n) slots: makes room for one more. */
+static void *grow(void *arr, size_t n, size_t elem)
+{
+    if (n == 0 || n == cap_of(n))
+        arr = ea_xrealloc(arr, cap_of(n + 1) * elem);
+    return arr;
+}
+
 void ea_add_edge(struct ea_node *from, struct ea_node *to,
                  enum ea_edge_kind kind, unsigned flags)
 {
     if (!from || !to)
         return;
-    if (from->nsucc == 0 || from->nsucc == cap_of(from->nsucc))
-        from->succ = ea_xrealloc(from->succ,
-                                 cap_of(from->nsucc + 1) * sizeof(*from->succ));
+    from->succ = grow(from->succ, from->nsucc, sizeof(*from->succ));
     struct ea_edge *e = &from->succ[from->nsucc++];
     memset(e, 0, sizeof(*e));
     e->kind = kind;
     e->flags = flags;
     e->to = to;
-    if (to->npred == 0 || to->npred == cap_of(to->npred))
-        to->pred = ea_xrealloc(to->pred,
-                               cap_of(to->npred + 1) * sizeof(*to->pred));
+    to->pred = grow(to->pred, to->npred, sizeof(*to->pred));
     to->pred[to->npred++] = from;
 }
 
@@ -65,23 +70,16 @@ void ea_add_action(struct ea_fb *fb, struct ea_action a, CXCursor at)
         n->kind = EA_N_PLAIN;
     if (!n->loc.file || n->nactions == 0)
         n->loc = a.loc;
-    if (n->nactions == 0 || n->nactions == cap_of(n->nactions))
-        n->actions = ea_xrealloc(n->actions, cap_of(n->nactions + 1) *
-                                                 sizeof(*n->actions));
+    n->actions = grow(n->actions, n->nactions, sizeof(*n->actions));
     n->actions[n->nactions++] = a;
 }
 
 /* Continues the current path into node n (creating the edge). */
-static void flow_to(struct ea_fb *fb, struct ea_node *n, unsigned flags)
+void ea_flow_to(struct ea_fb *fb, struct ea_node *n, unsigned flags)
 {
     if (fb->cur)
         ea_add_edge(fb->cur, n, EA_EDGE_ALWAYS, flags);
     fb->cur = n;
-}
-
-static int op_is(const struct ea_expr *e, const char *op)
-{
-    return e && e->op && strcmp(e->op, op) == 0;
 }
 
 void ea_build_cond(struct ea_fb *fb, CXCursor c, struct ea_node *t,
@@ -126,8 +124,6 @@ void ea_build_cond(struct ea_fb *fb, CXCursor c, struct ea_node *t,
     } else {
         struct ea_expr *e = ea_lower(fb, s);
         struct ea_node *br = ea_cur(fb, s);
-        if (br->kind == EA_N_LABEL)
-            br->kind = EA_N_PLAIN;
         br->kind = EA_N_BRANCH;
         br->cond = e;
         if (!br->loc.file)
@@ -135,7 +131,6 @@ void ea_build_cond(struct ea_fb *fb, CXCursor c, struct ea_node *t,
         ea_add_edge(br, t, EA_EDGE_TRUE, tflags);
         ea_add_edge(br, f, EA_EDGE_FALSE, fflags);
     }
-    (void)op_is;
     free(kids);
     fb->cur = NULL;
 }
@@ -181,14 +176,16 @@ static void build_decl(struct ea_fb *fb, CXCursor c)
                               .op = "=",
                               .decl = 1};
         ea_add_action(fb, a, kids[i]);
-        const char *key = ea_fp_key(fb, lhs);
+        struct ea_program *prog = fb->tu->prog;
+        const char *key = ea_fp_key(prog, lhs);
         const struct ea_expr *r = ea_expr_strip(rhs);
+        const char *from = r && r->is_callback_type ? ea_fp_key(prog, r) : NULL;
         if (key && r && r->kind == EA_E_FUNC && r->sym)
-            ea_fp_record(fb->tu->prog, key, r->sym, NULL);
-        else if (key && r && r->is_callback_type && ea_fp_key(fb, r))
-            ea_fp_record(fb->tu->prog, key, NULL, ea_fp_key(fb, r));
+            ea_fp_record(prog, key, r->sym, NULL);
+        else if (key && from)
+            ea_fp_record(prog, key, NULL, from);
         else if (key)
-            ea_record_fp_init(fb->tu, fb, NULL, init);
+            ea_record_fp_init(fb->tu, NULL, init);
     }
     free(kids);
 }
@@ -201,11 +198,11 @@ static void build_if(struct ea_fb *fb, CXCursor *k, unsigned n)
     ea_build_cond(fb, k[0], t, f, 0, 0);
     fb->cur = t;
     ea_build_stmt(fb, k[1]);
-    flow_to(fb, join, 0);
+    ea_flow_to(fb, join, 0);
     if (n > 2) {
         fb->cur = f;
         ea_build_stmt(fb, k[2]);
-        flow_to(fb, join, 0);
+        ea_flow_to(fb, join, 0);
     }
     fb->cur = join;
 }
@@ -228,12 +225,11 @@ static void build_while(struct ea_fb *fb, CXCursor *k)
     head->loop_head = 1;
     struct ea_node *body = ea_new_node(fb, EA_N_LABEL, k[1]);
     struct ea_node *exit = ea_new_node(fb, EA_N_LABEL, clang_getNullCursor());
-    flow_to(fb, head, 0);
+    ea_flow_to(fb, head, 0);
     ea_build_cond(fb, k[0], body, exit, 0, 0);
     fb->cur = body;
     build_loop_body(fb, k[1], exit, head, EA_EDGE_F_BACK);
-    if (fb->cur)
-        ea_add_edge(fb->cur, head, EA_EDGE_ALWAYS, EA_EDGE_F_BACK);
+    ea_flow_to(fb, head, EA_EDGE_F_BACK);
     fb->cur = exit;
 }
 
@@ -243,9 +239,9 @@ static void build_do(struct ea_fb *fb, CXCursor *k)
     body->loop_head = 1;
     struct ea_node *cond = ea_new_node(fb, EA_N_LABEL, k[1]);
     struct ea_node *exit = ea_new_node(fb, EA_N_LABEL, clang_getNullCursor());
-    flow_to(fb, body, 0);
+    ea_flow_to(fb, body, 0);
     build_loop_body(fb, k[0], exit, cond, 0);
-    flow_to(fb, cond, 0);
+    ea_flow_to(fb, cond, 0);
     ea_build_cond(fb, k[1], body, exit, EA_EDGE_F_BACK, 0);
     fb->cur = exit;
 }
@@ -312,18 +308,17 @@ static void build_for(struct ea_fb *fb, CXCursor c, CXCursor *k, unsigned n)
     struct ea_node *body = ea_new_node(fb, EA_N_LABEL, k[part[3]]);
     struct ea_node *exit = ea_new_node(fb, EA_N_LABEL, clang_getNullCursor());
     struct ea_node *inc = ea_new_node(fb, EA_N_LABEL, clang_getNullCursor());
-    flow_to(fb, head, 0);
+    ea_flow_to(fb, head, 0);
     if (part[1] >= 0)
         ea_build_cond(fb, k[part[1]], body, exit, 0, 0);
     else
-        flow_to(fb, body, 0);
+        ea_flow_to(fb, body, 0);
     fb->cur = body;
     build_loop_body(fb, k[part[3]], exit, inc, 0);
-    flow_to(fb, inc, 0);
+    ea_flow_to(fb, inc, 0);
     if (part[2] >= 0)
         ea_lower(fb, k[part[2]]);
-    if (fb->cur)
-        ea_add_edge(fb->cur, head, EA_EDGE_ALWAYS, EA_EDGE_F_BACK);
+    ea_flow_to(fb, head, EA_EDGE_F_BACK);
     fb->cur = exit;
 }
 
@@ -343,7 +338,7 @@ static void build_switch(struct ea_fb *fb, CXCursor *k, unsigned n)
     fb->jc.sw_has_default = &has_default;
     fb->cur = NULL;
     ea_build_stmt(fb, k[n - 1]);
-    flow_to(fb, exit, 0);
+    ea_flow_to(fb, exit, 0);
     if (!has_default)
         ea_add_edge(sw, exit, EA_EDGE_DEFAULT, 0);
     fb->jc = saved;
@@ -354,7 +349,7 @@ static void build_case(struct ea_fb *fb, CXCursor c, CXCursor *k, unsigned n,
                        int is_default)
 {
     struct ea_node *lab = ea_new_node(fb, EA_N_LABEL, c);
-    flow_to(fb, lab, 0);
+    ea_flow_to(fb, lab, 0);
     if (fb->jc.sw) {
         if (is_default) {
             ea_add_edge(fb->jc.sw, lab, EA_EDGE_DEFAULT, 0);
@@ -380,10 +375,9 @@ static void build_return(struct ea_fb *fb, CXCursor c, CXCursor *k,
 {
     struct ea_expr *v = n > 0 && ea_is_expr(k[0]) ? ea_lower(fb, k[0]) : NULL;
     struct ea_node *r = ea_new_node(fb, EA_N_RETURN, c);
-    flow_to(fb, r, 0);
+    ea_flow_to(fb, r, 0);
     struct ea_action a = {.kind = EA_ACT_RETURN, .rhs = v};
     ea_add_action(fb, a, c);
-    r->kind = EA_N_RETURN;
     ea_add_edge(r, fb->fn->cfg.exit, EA_EDGE_ALWAYS, 0);
     fb->cur = NULL;
 }
@@ -468,7 +462,7 @@ void ea_build_stmt(struct ea_fb *fb, CXCursor c)
         lab->loc = ea_cursor_loc(fb->tu, c);
         ea_map_put(&fb->placed, &ea_priv(fb->tu->prog)->arena, name,
                    (void *)1);
-        flow_to(fb, lab, 0);
+        ea_flow_to(fb, lab, 0);
         for (unsigned i = 0; i < n; i++)
             ea_build_stmt(fb, k[i]);
         break;

@@ -31,8 +31,8 @@ static void dump_action(const struct ea_action *a, FILE *out)
         fputs(")", out);
         break;
     case EA_ACT_ASSIGN:
-        fprintf(out, " %s%s%s", a->lhs && a->lhs->path ? a->lhs->path : "?",
-                a->op, a->rhs && a->rhs->text ? "" : "");
+        fprintf(out, " %s%s", a->lhs && a->lhs->path ? a->lhs->path : "?",
+                a->op);
         break;
     case EA_ACT_RETURN:
         fprintf(out, " return(%s)", a->rhs ? a->rhs->text : "");

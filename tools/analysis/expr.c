@@ -28,6 +28,13 @@ static struct ea_expr *new_expr(struct ea_fb *fb, enum ea_expr_kind k,
     return e;
 }
 
+static struct ea_expr *int_expr(struct ea_fb *fb, CXCursor c, long long v)
+{
+    struct ea_expr *e = new_expr(fb, EA_E_INT, c);
+    e->ival = v;
+    return e;
+}
+
 CXCursor ea_strip_cursor(CXCursor c)
 {
     for (int i = 0; i < 64; i++) {
@@ -166,24 +173,6 @@ static void pend(struct ea_fb *fb, struct ea_call *call, struct ea_expr *e,
     ea_vec_push(&p->pending, pc);
 }
 
-/* The key under which function-pointer facts about e are recorded. */
-const char *ea_fp_key(struct ea_fb *fb, const struct ea_expr *e)
-{
-    e = ea_expr_strip(e);
-    if (!e || !e->sym || !*e->sym)
-        return NULL;
-    struct ea_arena *a = arena(fb);
-    if (e->kind == EA_E_VAR && e->var && e->var->kind == EA_VAR_PARAM &&
-        e->var->function)
-        return ea_printf(a, "a:%s#%d", e->var->function->usr,
-                         e->var->index);
-    if (e->kind == EA_E_VAR)
-        return ea_printf(a, "v:%s", e->sym);
-    if (e->kind == EA_E_FIELD)
-        return ea_printf(a, "f:%s", e->sym);
-    return NULL;
-}
-
 /* Records what a store of `val` into `key` tells about function pointers. */
 static void fp_store(struct ea_fb *fb, const char *key,
                      const struct ea_expr *val)
@@ -197,7 +186,7 @@ static void fp_store(struct ea_fb *fb, const char *key,
         fp_store(fb, key, val->rhs);
         fp_store(fb, key, val->third);
     } else if (val->is_callback_type) {
-        const char *src = ea_fp_key(fb, val);
+        const char *src = ea_fp_key(fb->tu->prog, val);
         if (src)
             ea_fp_record(fb->tu->prog, key, NULL, src);
     }
@@ -239,7 +228,7 @@ static void emit_assign(struct ea_fb *fb, struct ea_expr *lhs,
                           .decl = decl};
     ea_add_action(fb, a, at);
     if (rhs && strcmp(op, "=") == 0)
-        fp_store(fb, ea_fp_key(fb, lhs), rhs);
+        fp_store(fb, ea_fp_key(fb->tu->prog, lhs), rhs);
 }
 
 static struct ea_expr *lower_call(struct ea_fb *fb, CXCursor c);
@@ -252,11 +241,8 @@ static struct ea_expr *lower_declref(struct ea_fb *fb, CXCursor c)
     CXCursor d = clang_getCursorReferenced(c);
     enum CXCursorKind dk = clang_getCursorKind(d);
     long long v;
-    if (dk == CXCursor_EnumConstantDecl && ea_const_int(c, &v)) {
-        struct ea_expr *e = new_expr(fb, EA_E_INT, c);
-        e->ival = v;
-        return e;
-    }
+    if (dk == CXCursor_EnumConstantDecl && ea_const_int(c, &v))
+        return int_expr(fb, c, v);
     if (dk == CXCursor_FunctionDecl) {
         struct ea_expr *e = new_expr(fb, EA_E_FUNC, c);
         e->name = ea_str(fb->tu, clang_getCursorSpelling(d));
@@ -346,10 +332,8 @@ static struct ea_expr *lower_stmt_expr(struct ea_fb *fb, CXCursor c)
 }
 
 /* Records function names appearing in a record initialiser by field. */
-void ea_record_fp_init(struct ea_tu *t, struct ea_fb *fb, const char *key,
-                       CXCursor init)
+void ea_record_fp_init(struct ea_tu *t, const char *key, CXCursor init)
 {
-    (void)fb;
     CXCursor s = ea_strip_cursor(init);
     enum CXCursorKind k = clang_getCursorKind(s);
     if (k == CXCursor_DeclRefExpr) {
@@ -379,7 +363,7 @@ void ea_record_fp_init(struct ea_tu *t, struct ea_fb *fb, const char *key,
                           : NULL;
             fi++;
         }
-        ea_record_fp_init(t, fb, sub, kids[i]);
+        ea_record_fp_init(t, sub, kids[i]);
     }
     free(kids);
     free(fields);
@@ -401,11 +385,8 @@ struct ea_expr *ea_lower(struct ea_fb *fb, CXCursor c)
     case CXCursor_IntegerLiteral:
     case CXCursor_CharacterLiteral:
     case CXCursor_UnaryExpr:
-        if (ea_const_int(c, &v)) {
-            struct ea_expr *e = new_expr(fb, EA_E_INT, c);
-            e->ival = v;
-            return e;
-        }
+        if (ea_const_int(c, &v))
+            return int_expr(fb, c, v);
         return new_expr(fb, EA_E_UNKNOWN, c);
     case CXCursor_StringLiteral:
         return new_expr(fb, EA_E_STRING, c);
@@ -458,11 +439,8 @@ static struct ea_expr *lower_unop(struct ea_fb *fb, CXCursor c)
         if (strcmp(op, unops[i]) == 0)
             known = unops[i];
     long long v;
-    if (strcmp(known, "-") == 0 && ea_const_int(c, &v)) {
-        struct ea_expr *e = new_expr(fb, EA_E_INT, c);
-        e->ival = v;
-        return e;
-    }
+    if (strcmp(known, "-") == 0 && ea_const_int(c, &v))
+        return int_expr(fb, c, v);
     struct ea_expr *e = new_expr(fb, EA_E_UNOP, c);
     e->op = known;
     e->postfix = postfix;
@@ -497,9 +475,7 @@ static struct ea_expr *lower_short_circuit(struct ea_fb *fb,
         ea_build_cond(fb, l, join, run, 0, 0);
     fb->cur = run;
     e->rhs = ea_lower(fb, r);
-    if (fb->cur)
-        ea_add_edge(fb->cur, join, EA_EDGE_ALWAYS, 0);
-    fb->cur = join;
+    ea_flow_to(fb, join, 0);
     return e;
 }
 
@@ -521,11 +497,8 @@ static struct ea_expr *lower_binop(struct ea_fb *fb, CXCursor c, int compound)
             known = binops[i];
     int assign = compound || strcmp(known, "=") == 0;
     long long v;
-    if (!assign && strcmp(known, "?") != 0 && ea_const_int(c, &v)) {
-        struct ea_expr *e = new_expr(fb, EA_E_INT, c);
-        e->ival = v;
-        return e;
-    }
+    if (!assign && strcmp(known, "?") != 0 && ea_const_int(c, &v))
+        return int_expr(fb, c, v);
     struct ea_expr *e = new_expr(fb, assign ? EA_E_ASSIGN : EA_E_BINOP, c);
     e->op = known;
     int sc = strcmp(known, "&&") == 0 || strcmp(known, "||") == 0;
@@ -562,13 +535,10 @@ static struct ea_expr *lower_cond(struct ea_fb *fb, CXCursor c)
     ea_build_cond(fb, kids[0], tn, fn, 0, 0);
     fb->cur = tn;
     e->rhs = ea_lower(fb, kids[1]);
-    if (fb->cur)
-        ea_add_edge(fb->cur, join, EA_EDGE_ALWAYS, 0);
+    ea_flow_to(fb, join, 0);
     fb->cur = fn;
     e->third = ea_lower(fb, kids[2]);
-    if (fb->cur)
-        ea_add_edge(fb->cur, join, EA_EDGE_ALWAYS, 0);
-    fb->cur = join;
+    ea_flow_to(fb, join, 0);
     free(kids);
     return e;
 }
@@ -589,10 +559,11 @@ static struct ea_expr *lower_call(struct ea_fb *fb, CXCursor c)
     CXCursor d = clang_getCursorReferenced(c);
     int direct = clang_getCursorKind(callee) == CXCursor_DeclRefExpr &&
                  clang_getCursorKind(d) == CXCursor_FunctionDecl;
+    const char *usr = direct ? ea_usr(fb->tu, d) : NULL;
     if (direct) {
         call->callee_name = ea_str(fb->tu, clang_getCursorSpelling(d));
         call->eel_op = ea_eel_op_by_name(call->callee_name);
-        pend(fb, call, NULL, ea_usr(fb->tu, d));
+        pend(fb, call, NULL, usr);
     } else if (!clang_Cursor_isNull(callee)) {
         call->callee_expr = ea_lower(fb, callee);
     }
@@ -601,7 +572,6 @@ static struct ea_expr *lower_call(struct ea_fb *fb, CXCursor c)
         nargs = 0;
     call->nargs = (size_t)nargs;
     call->args = ea_alloc(a, (call->nargs + 1) * sizeof(*call->args));
-    const char *usr = direct ? ea_usr(fb->tu, d) : NULL;
     for (int i = 0; i < nargs; i++) {
         call->args[i] = ea_lower(fb, clang_Cursor_getArgument(c, (unsigned)i));
         if (usr)

@@ -53,8 +53,9 @@ int ea_map_at(const struct ea_map *m, size_t i, const char **key,
 const char *ea_intern(struct ea_map *m, struct ea_arena *a, const char *s);
 
 /* ---- the program's private state ---- */
+/* The facts stored at one key of ea_priv.fp_facts: "v:USR" (variable),
+ * "f:USR" (field), "a:FUNCUSR#i" (parameter i). */
 struct ea_fp_fact {
-    const char *key;          /* "v:USR", "f:USR" (field), "a:FUNCUSR#i" */
     const char *func_usr;     /* a function stored there, or NULL */
     const char *alias;        /* or: everything stored at this other key */
     struct ea_fp_fact *next;
@@ -67,7 +68,6 @@ struct ea_priv {
     struct ea_map globals;   /* USR -> struct ea_var */
     struct ea_map fp_facts;  /* key -> struct ea_fp_fact list */
     struct ea_vec pending;   /* struct ea_pending_call: callee by USR */
-    struct ea_map cb_cache;  /* memo for ea_resolve_callback */
     struct ea_vec tu_names;  /* main file of each unit parsed */
 };
 
@@ -84,6 +84,9 @@ static inline struct ea_priv *ea_priv(struct ea_program *p)
     return (struct ea_priv *)p->priv;
 }
 
+/* The key under which function-pointer facts about e (casts stripped)
+ * are recorded, or NULL if e is no variable, parameter or field. */
+const char *ea_fp_key(struct ea_program *prog, const struct ea_expr *e);
 /* Records that `func` (or everything at `alias`) may be stored at key. */
 void ea_fp_record(struct ea_program *prog, const char *key,
                   const char *func_usr, const char *alias);

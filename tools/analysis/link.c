@@ -73,7 +73,6 @@ void ea_fp_record(struct ea_program *prog, const char *key,
             (alias && f->alias && !strcmp(f->alias, alias)))
             return;
     struct ea_fp_fact *f = ea_alloc(&p->arena, sizeof(*f));
-    f->key = ea_strdup(&p->arena, key);
     f->func_usr = func_usr;
     f->alias = alias;
     f->next = head;
@@ -198,10 +197,11 @@ static void gather(struct ea_program *prog, const char *key,
     }
 }
 
-static const char *expr_key(struct ea_program *prog, const struct ea_expr *e)
+const char *ea_fp_key(struct ea_program *prog, const struct ea_expr *e)
 {
     struct ea_arena *a = &ea_priv(prog)->arena;
-    if (!e->sym || !*e->sym)
+    e = ea_expr_strip(e);
+    if (!e || !e->sym || !*e->sym)
         return NULL;
     if (e->kind == EA_E_VAR && e->var && e->var->kind == EA_VAR_PARAM &&
         e->var->function)
@@ -241,7 +241,7 @@ struct ea_cb_targets ea_resolve_callback(struct ea_program *prog,
         t.param = e->var;
     struct ea_vec out = {0};
     struct ea_map visited = {0};
-    gather(prog, expr_key(prog, e), &visited, &out);
+    gather(prog, ea_fp_key(prog, e), &visited, &out);
     if (e->kind == EA_E_COND) {
         struct ea_cb_targets a = ea_resolve_callback(prog, e->rhs);
         struct ea_cb_targets b = ea_resolve_callback(prog, e->third);

@@ -75,9 +75,18 @@ static void compact(struct ea_fb *fb)
         to->npred = np;
         n->npred = 0;
         n->nsucc = 0;
-        n->kind = EA_N_LABEL;
         n->id = -1; /* dropped */
     }
+}
+
+/* A heap array of n elements moved into the arena (old is freed). */
+static void *to_arena(struct ea_arena *a, void *old, size_t n, size_t elem)
+{
+    void *p = ea_alloc(a, (n + 1) * elem);
+    if (n)
+        memcpy(p, old, n * elem);
+    free(old);
+    return p;
 }
 
 /* Moves the heap arrays of every kept node into the arena. */
@@ -94,22 +103,9 @@ static void finish_nodes(struct ea_fb *fb, struct ea_function *f)
         }
         n->id = (int)kept.n;
         ea_vec_push(&kept, n);
-        void *old;
-        old = n->succ;
-        n->succ = ea_alloc(a, (n->nsucc + 1) * sizeof(*n->succ));
-        if (n->nsucc)
-            memcpy(n->succ, old, n->nsucc * sizeof(*n->succ));
-        free(old);
-        old = n->pred;
-        n->pred = ea_alloc(a, (n->npred + 1) * sizeof(*n->pred));
-        if (n->npred)
-            memcpy(n->pred, old, n->npred * sizeof(*n->pred));
-        free(old);
-        old = n->actions;
-        n->actions = ea_alloc(a, (n->nactions + 1) * sizeof(*n->actions));
-        if (n->nactions)
-            memcpy(n->actions, old, n->nactions * sizeof(*n->actions));
-        free(old);
+        n->succ = to_arena(a, n->succ, n->nsucc, sizeof(*n->succ));
+        n->pred = to_arena(a, n->pred, n->npred, sizeof(*n->pred));
+        n->actions = to_arena(a, n->actions, n->nactions, sizeof(*n->actions));
     }
     ea_vec_free(&fb->nodes);
     f->cfg.nodes = (struct ea_node **)ea_vec_finish(a, &kept, &f->cfg.nnodes);
@@ -117,7 +113,7 @@ static void finish_nodes(struct ea_fb *fb, struct ea_function *f)
 
 void ea_build_function(struct ea_tu *t, CXCursor c, struct ea_function *f)
 {
-    struct ea_fb fb = {.tu = t, .fn = f, .fn_cursor = c};
+    struct ea_fb fb = {.tu = t, .fn = f};
     struct ea_arena *a = &ea_priv(t->prog)->arena;
     f->cfg.entry = ea_new_node(&fb, EA_N_ENTRY, c);
     f->cfg.exit = ea_new_node(&fb, EA_N_EXIT, clang_getNullCursor());
@@ -203,8 +199,7 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent,
         if (!clang_Cursor_isNull(init)) {
             const char *key =
                 ea_printf(&p->arena, "v:%s", ea_usr(t, c));
-            ea_record_fp_init(t, NULL, v->is_callback_type ? key : NULL,
-                              init);
+            ea_record_fp_init(t, v->is_callback_type ? key : NULL, init);
         }
     }
     return CXChildVisit_Continue;
@@ -428,7 +423,6 @@ void ea_program_free(struct ea_program *prog)
     ea_map_free(&p->funcs);
     ea_map_free(&p->globals);
     ea_map_free(&p->fp_facts);
-    ea_map_free(&p->cb_cache);
     ea_vec_free(&p->pending);
     ea_vec_free(&p->tu_names);
     ea_arena_free(&p->arena);

@@ -281,8 +281,3 @@ int ea_is_expr(CXCursor c)
 {
     return clang_isExpression(clang_getCursorKind(c));
 }
-
-int ea_is_stmt(CXCursor c)
-{
-    return clang_isStatement(clang_getCursorKind(c));
-}

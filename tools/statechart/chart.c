@@ -17,6 +17,7 @@ struct cstate {
     struct sc_result *res;
     struct ea_map site_chart; /* NEW source key -> chart index + 1 */
     struct ea_map store_new;  /* "storekey|newkey" -> 1 */
+    struct ea_map stored_new; /* storekey -> 1: a new group stored there */
     struct ea_map store_chain; /* storekey -> 1 (a callback's own group) */
     struct ea_map is_tcb;     /* function uname -> 1 */
     const struct ea_function **roots;
@@ -67,7 +68,8 @@ static void reach(struct cstate *st)
     free(stack);
 }
 
-static struct sc_chart *new_chart(struct cstate *st, struct sc_src src)
+/* A new chart for the group source src, registered in site_chart. */
+static void new_chart(struct cstate *st, struct sc_src src)
 {
     struct sc_result *r = st->res;
     r->charts = ea_xrealloc(r->charts, (r->ncharts + 1) * sizeof(*r->charts));
@@ -75,7 +77,7 @@ static struct sc_chart *new_chart(struct cstate *st, struct sc_src src)
     memset(c, 0, sizeof(*c));
     c->id = ea_printf(&st->cx->arena, "g%zu", r->ncharts - 1);
     c->src = src;
-    return c;
+    ea_map_put(&st->site_chart, &st->cx->arena, src.key, (void *)r->ncharts);
 }
 
 static const char *src_title(struct sc_ctx *cx, const struct sc_src *s)
@@ -96,8 +98,7 @@ static const char *src_title(struct sc_ctx *cx, const struct sc_src *s)
     }
 }
 
-/* Records each root's and reachable callback's group creation sites, in
- * discovery order, and the stores of groups into fields/globals. */
+/* Labels by the source position of their first hop. */
 static int hop_cmp(const void *a, const void *b)
 {
     const struct sc_label *x = *(const struct sc_label *const *)a;
@@ -126,11 +127,8 @@ static void find_sites(struct cstate *st, const struct ea_function **order,
         qsort(news, nn, sizeof(*news), hop_cmp);
         for (size_t i = 0; i < nn; i++) {
             const struct sc_label *l = news[i];
-            if (!ea_map_get(&st->site_chart, l->src.key)) {
+            if (!ea_map_get(&st->site_chart, l->src.key))
                 new_chart(st, l->src);
-                ea_map_put(&st->site_chart, &cx->arena, l->src.key,
-                           (void *)(st->res->ncharts));
-            }
         }
         free(news);
     }
@@ -145,6 +143,8 @@ static void find_sites(struct cstate *st, const struct ea_function **order,
                 char k[1024];
                 snprintf(k, sizeof k, "%s|%s", l->store_key, l->src.key);
                 ea_map_put(&st->store_new, &cx->arena, k, (void *)1);
+                ea_map_put(&st->stored_new, &cx->arena, l->store_key,
+                           (void *)1);
             } else if ((l->src.kind == SC_SRC_PARAM && l->src.param == 0 &&
                         p->functions[f]->is_callback_type) ||
                        l->src.kind == SC_SRC_CURRENT) {
@@ -223,11 +223,10 @@ static void add_site(struct sc_edge *e, const struct sc_label *l,
     s->approximate = l->approximate;
 }
 
-static void edge(struct cstate *st, struct sc_chart *c, const char *from,
-                 const char *to, const char *kind, const char *group,
-                 int new_group, const struct sc_label *l, int from_tcb)
+static void edge(struct sc_chart *c, const char *from, const char *to,
+                 const char *kind, const char *group, int new_group,
+                 const struct sc_label *l, int from_tcb)
 {
-    (void)st;
     struct sc_edge *e = NULL;
     for (size_t i = 0; i < c->nedges && !e; i++)
         if (!strcmp(c->edges[i].from, from) && !strcmp(c->edges[i].to, to) &&
@@ -272,10 +271,9 @@ struct work {
 /* Follows the chart's group from `start`; `seen` holds the (node, origin)
  * pairs already expanded in this chart. */
 static void chart_from(struct cstate *st, struct sc_chart *c,
-                       const struct work *start, struct ea_map *seenp)
+                       const struct work *start, struct ea_map *seen)
 {
     struct sc_ctx *cx = st->cx;
-    struct ea_map seen = *seenp;
     size_t cap = 16, nw = 1;
     struct work *wl = ea_xmalloc(cap * sizeof(*wl));
     wl[0] = *start;
@@ -284,9 +282,9 @@ static void chart_from(struct cstate *st, struct sc_chart *c,
         int org = wl[w].origin;
         char k[512];
         snprintf(k, sizeof k, "%d:%s", org, f->uname);
-        if (ea_map_get(&seen, k))
+        if (ea_map_get(seen, k))
             continue;
-        ea_map_put(&seen, &cx->arena, k, (void *)1);
+        ea_map_put(seen, &cx->arena, k, (void *)1);
         struct sc_node *fromn = node(st, c, f->uname, f);
         fromn->is_origin |= org;
         int from_tcb = fromn->is_timeout_cb;
@@ -307,8 +305,7 @@ static void chart_from(struct cstate *st, struct sc_chart *c,
             }
             if (l->kind == SC_DELETE) {
                 node(st, c, "delete", NULL);
-                edge(st, c, f->uname, "delete", "delete", group, 0, l,
-                     from_tcb);
+                edge(c, f->uname, "delete", "delete", group, 0, l, from_tcb);
                 continue;
             }
             for (int t = 0; t < 1 + l->has_tcb; t++) {
@@ -323,7 +320,7 @@ static void chart_from(struct cstate *st, struct sc_chart *c,
                     struct sc_label guess = *l;
                     guess.approximate |= !cb->func && cb->nalts;
                     node(st, c, to, tf);
-                    edge(st, c, f->uname, to, kind, group, m == M_NEW,
+                    edge(c, f->uname, to, kind, group, m == M_NEW,
                          guess.approximate == l->approximate ? l : &guess,
                          from_tcb);
                     if (m != M_SAME || !tf)
@@ -337,7 +334,6 @@ static void chart_from(struct cstate *st, struct sc_chart *c,
         }
     }
     free(wl);
-    *seenp = seen;
 }
 
 static int in_chart(const struct sc_chart *c, const struct ea_function *f)
@@ -464,21 +460,9 @@ int sc_build_charts(struct sc_ctx *cx, const char *entry,
             if ((l->kind == SC_REG || l->kind == SC_DELETE) &&
                 l->src.kind != SC_SRC_NEW &&
                 (l->src.kind != SC_SRC_PARAM || own) &&
-                !ea_map_get(&st.site_chart, l->src.key)) {
-                int stored = 0;
-                for (size_t s = 0; s < st.store_new.cap && !stored; s++) {
-                    const char *k;
-                    void *v;
-                    stored = ea_map_at(&st.store_new, s, &k, &v) &&
-                             !strncmp(k, l->src.key, strlen(l->src.key)) &&
-                             k[strlen(l->src.key)] == '|';
-                }
-                if (stored)
-                    continue;
+                !ea_map_get(&st.site_chart, l->src.key) &&
+                !ea_map_get(&st.stored_new, l->src.key))
                 new_chart(&st, l->src);
-                ea_map_put(&st.site_chart, &cx->arena, l->src.key,
-                           (void *)res->ncharts);
-            }
         }
     }
     for (size_t ci = 0; ci < res->ncharts; ci++) {
@@ -533,7 +517,23 @@ int sc_build_charts(struct sc_ctx *cx, const char *entry,
     free(st.reachable);
     ea_map_free(&st.site_chart);
     ea_map_free(&st.store_new);
+    ea_map_free(&st.stored_new);
     ea_map_free(&st.store_chain);
     ea_map_free(&st.is_tcb);
     return 0;
+}
+
+void sc_free_result(struct sc_result *r)
+{
+    for (size_t c = 0; c < r->ncharts; c++) {
+        struct sc_chart *ch = &r->charts[c];
+        for (size_t i = 0; i < ch->nnodes; i++)
+            free(ch->nodes[i].creates);
+        for (size_t i = 0; i < ch->nedges; i++)
+            free(ch->edges[i].sites);
+        free(ch->nodes);
+        free(ch->edges);
+    }
+    free(r->charts);
+    free(r->warnings);
 }

@@ -21,6 +21,13 @@ const char *sc_base(const char *path)
     return b ? b + 1 : path ? path : "?";
 }
 
+const struct sc_hop *sc_last_hop(const struct sc_hop *path)
+{
+    while (path && path->next)
+        path = path->next;
+    return path;
+}
+
 /* ---- error paths ---------------------------------------------------- */
 
 static int is_int(const struct ea_expr *e, long long v)
@@ -130,12 +137,31 @@ static struct sc_src mk(struct sc_ctx *cx, enum sc_src_kind k, const char *key,
     return s;
 }
 
+/* The key of an eel_new_group_id() call site: "N:file:line:col". */
+static void new_key(const struct ea_call *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "N:%s:%u:%u", c->loc.file, c->loc.line, c->loc.col);
+}
+
+/* The key of the storage e names when a group id lives there beyond a
+ * call: a field ("F:USR") or a global or static variable ("G:USR").
+ * Returns 0 (buf untouched) for anything else. */
+static int storage_key(const struct ea_expr *e, char *buf, size_t size)
+{
+    if (e->kind == EA_E_FIELD)
+        snprintf(buf, size, "F:%s", e->sym ? e->sym : e->name);
+    else if (e->kind == EA_E_VAR && e->var->is_static_storage)
+        snprintf(buf, size, "G:%s", e->sym);
+    else
+        return 0;
+    return 1;
+}
+
 static void sources(struct sc_ctx *cx, const struct ea_function *f,
                     const struct ea_expr *e, struct srcs *out, int depth);
 
-static struct sc_src translate_src(struct sc_ctx *cx, struct sc_src s,
-                                   const struct ea_call *c, struct srcs *out,
-                                   int depth);
+static void translate_src(struct sc_ctx *cx, struct sc_src s,
+                          const struct ea_call *c, struct srcs *out, int depth);
 
 /* What a user function returns as a group, in the caller's terms. */
 static void returned(struct sc_ctx *cx, const struct ea_call *c,
@@ -160,8 +186,7 @@ static void call_source(struct sc_ctx *cx, const struct ea_expr *e,
     char buf[512];
     if (c->eel_op == EA_EEL_NEW_GROUP) {
         struct sc_src s;
-        snprintf(buf, sizeof buf, "N:%s:%u:%u", c->loc.file, c->loc.line,
-                 c->loc.col);
+        new_key(c, buf, sizeof buf);
         const char *var = ea_map_get(&cx->new_desc, buf);
         s = mk(cx, SC_SRC_NEW, buf, var ? var : "");
         s.loc = c->loc;
@@ -235,18 +260,14 @@ static void sources(struct sc_ctx *cx, const struct ea_function *f,
             struct sc_src s = mk(cx, SC_SRC_PARAM, buf, e->var->name);
             s.param = e->var->index;
             add_src(out, s);
-        } else if (e->var->kind == EA_VAR_GLOBAL) {
-            snprintf(buf, sizeof buf, "G:%s", e->sym);
-            add_src(out, mk(cx, SC_SRC_GLOBAL, buf, e->var->name));
-        } else if (e->var->is_static_storage) {
-            snprintf(buf, sizeof buf, "G:%s", e->sym);
+        } else if (storage_key(e, buf, sizeof buf)) { /* global or static */
             add_src(out, mk(cx, SC_SRC_GLOBAL, buf, e->var->name));
         } else {
             local_sources(cx, f, e->var, out, depth);
         }
         return;
     case EA_E_FIELD:
-        snprintf(buf, sizeof buf, "F:%s", e->sym ? e->sym : e->name);
+        storage_key(e, buf, sizeof buf);
         add_src(out, mk(cx, SC_SRC_FIELD, buf, e->text));
         return;
     default:
@@ -257,9 +278,8 @@ static void sources(struct sc_ctx *cx, const struct ea_function *f,
 }
 
 /* A callee's source in the caller: parameters become the argument's. */
-static struct sc_src translate_src(struct sc_ctx *cx, struct sc_src s,
-                                   const struct ea_call *c, struct srcs *out,
-                                   int depth)
+static void translate_src(struct sc_ctx *cx, struct sc_src s,
+                          const struct ea_call *c, struct srcs *out, int depth)
 {
     if (s.kind == SC_SRC_PARAM) {
         if (s.param >= 0 && (size_t)s.param < c->nargs)
@@ -269,7 +289,6 @@ static struct sc_src translate_src(struct sc_ctx *cx, struct sc_src s,
     } else {
         add_src(out, s);
     }
-    return s;
 }
 
 /* ---- callbacks -------------------------------------------------------- */
@@ -279,34 +298,26 @@ struct cbs {
     size_t n;
 };
 
-static struct cbs callbacks(struct sc_ctx *cx, const struct ea_function *f,
-                            const struct ea_expr *e)
+/* What a callback argument e may be: a parameter of the holder (resolved
+ * in the caller's terms later), the functions it may name, or one
+ * unresolved entry. */
+static struct cbs callbacks(struct sc_ctx *cx, const struct ea_expr *e)
 {
-    (void)f;
     struct cbs r = {0};
     struct ea_cb_targets t = ea_resolve_callback(cx->prog, e);
-    size_t n = t.nfuncs + (t.param ? 1 : 0) + (t.nfuncs == 0 && !t.param);
-    r.v = ea_alloc(&cx->arena, n * sizeof(*r.v));
+    r.v = ea_alloc(&cx->arena, (t.nfuncs + 1) * sizeof(*r.v));
     if (t.param) {
-        r.v[r.n].param = t.param->index;
-        r.v[r.n].approximate = 0;
-        r.v[r.n].alts = t.funcs;
-        r.v[r.n].nalts = t.nfuncs;
-        r.n++;
-    }
-    for (size_t i = 0; i < t.nfuncs && !t.param; i++) {
-        r.v[r.n].func = t.funcs[i];
-        r.v[r.n].param = -1;
-        r.v[r.n].approximate = t.approximate;
-        r.n++;
-    }
-    if (t.param) /* a parameter: resolved in the caller's terms later */
-        return r;
-    if (t.nfuncs == 0) {
-        r.v[r.n].param = -1;
-        r.v[r.n].approximate = 1;
-        r.v[r.n].unresolved = t.unresolved ? t.unresolved : "?";
-        r.n++;
+        r.v[r.n++] = (struct sc_cb){
+            .param = t.param->index, .alts = t.funcs, .nalts = t.nfuncs};
+    } else if (t.nfuncs == 0) {
+        r.v[r.n++] =
+            (struct sc_cb){.param = -1,
+                           .approximate = 1,
+                           .unresolved = t.unresolved ? t.unresolved : "?"};
+    } else {
+        for (size_t i = 0; i < t.nfuncs; i++)
+            r.v[r.n++] = (struct sc_cb){
+                .func = t.funcs[i], .param = -1, .approximate = t.approximate};
     }
     return r;
 }
@@ -332,9 +343,7 @@ static const char *cb_key(const struct sc_cb *c)
 static int add_label(struct sc_ctx *cx, struct sc_labels *ls,
                      struct sc_label *l)
 {
-    const struct sc_hop *last = l->path;
-    while (last && last->next)
-        last = last->next;
+    const struct sc_hop *last = sc_last_hop(l->path);
     char key[1024];
     const char *k1 = cb_key(&l->cb);
     const char *k2 = l->has_tcb ? cb_key(&l->tcb) : "-";
@@ -398,10 +407,10 @@ static void own_call_labels(struct sc_ctx *cx, const struct ea_function *f,
     struct cbs cb = {0}, tcb = {0};
     struct sc_cb none = {.param = -1};
     if (kind == SC_REG && (size_t)sig->cb_arg < c->nargs)
-        cb = callbacks(cx, f, c->args[sig->cb_arg]);
+        cb = callbacks(cx, c->args[sig->cb_arg]);
     if (kind == SC_REG && sig->timeout_cb_arg >= 0 &&
         (size_t)sig->timeout_cb_arg < c->nargs)
-        tcb = callbacks(cx, f, c->args[sig->timeout_cb_arg]);
+        tcb = callbacks(cx, c->args[sig->timeout_cb_arg]);
     size_t ncb = cb.n ? cb.n : 1, ntcb = tcb.n ? tcb.n : 1;
     for (size_t s = 0; s < ss.n; s++)
         for (size_t i = 0; i < ncb; i++)
@@ -431,11 +440,7 @@ static void own_store_labels(struct sc_ctx *cx, const struct ea_function *f,
         if (ac->kind != EA_ACT_ASSIGN || !ac->rhs || !l || !l->is_group_id)
             continue;
         char key[512];
-        if (l->kind == EA_E_FIELD)
-            snprintf(key, sizeof key, "F:%s", l->sym ? l->sym : l->name);
-        else if (l->kind == EA_E_VAR && l->var->is_static_storage)
-            snprintf(key, sizeof key, "G:%s", l->sym);
-        else
+        if (!storage_key(l, key, sizeof key))
             continue;
         struct srcs ss = {0};
         sources(cx, f, ac->rhs, &ss, 0);
@@ -467,8 +472,7 @@ static void note_new_names(struct sc_ctx *cx, const struct ea_function *f)
                 !ac->lhs->path)
                 continue;
             char buf[512];
-            snprintf(buf, sizeof buf, "N:%s:%u:%u", r->call->loc.file,
-                     r->call->loc.line, r->call->loc.col);
+            new_key(r->call, buf, sizeof buf);
             ea_map_put(&cx->new_desc, &cx->arena, buf,
                        (void *)sc_intern(cx, ac->lhs->path));
         }
@@ -485,9 +489,9 @@ static void translate_label(struct sc_ctx *cx, const struct sc_label *l,
     translate_src(cx, l->src, c, &ss, 0);
     struct cbs cb = {0}, tcb = {0};
     if (l->cb.param >= 0 && (size_t)l->cb.param < c->nargs)
-        cb = callbacks(cx, c->caller, c->args[l->cb.param]);
+        cb = callbacks(cx, c->args[l->cb.param]);
     if (l->has_tcb && l->tcb.param >= 0 && (size_t)l->tcb.param < c->nargs)
-        tcb = callbacks(cx, c->caller, c->args[l->tcb.param]);
+        tcb = callbacks(cx, c->args[l->tcb.param]);
     size_t ncb = cb.n ? cb.n : 1, ntcb = tcb.n ? tcb.n : 1;
     for (size_t s = 0; s < ss.n; s++)
         for (size_t i = 0; i < ncb; i++)
@@ -561,4 +565,18 @@ void sc_compute_labels(struct sc_ctx *cx)
     free(done);
     free(work);
     free(queued);
+}
+
+void sc_free_ctx(struct sc_ctx *cx)
+{
+    for (size_t i = 0; i < cx->prog->nfunctions; i++) {
+        free(cx->labels[i].v);
+        ea_map_free(&cx->labels[i].seen);
+        free(cx->ok_nodes[i]);
+    }
+    free(cx->labels);
+    free(cx->ok_nodes);
+    ea_map_free(&cx->strings);
+    ea_map_free(&cx->new_desc);
+    ea_arena_free(&cx->arena);
 }

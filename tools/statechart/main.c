@@ -97,35 +97,6 @@ static int write_out(const struct opts *o, const struct sc_result *r)
     return rc;
 }
 
-static void free_result(struct sc_result *r)
-{
-    for (size_t c = 0; c < r->ncharts; c++) {
-        struct sc_chart *ch = &r->charts[c];
-        for (size_t i = 0; i < ch->nnodes; i++)
-            free(ch->nodes[i].creates);
-        for (size_t i = 0; i < ch->nedges; i++)
-            free(ch->edges[i].sites);
-        free(ch->nodes);
-        free(ch->edges);
-    }
-    free(r->charts);
-    free(r->warnings);
-}
-
-static void free_ctx(struct sc_ctx *cx)
-{
-    for (size_t i = 0; i < cx->prog->nfunctions; i++) {
-        free(cx->labels[i].v);
-        ea_map_free(&cx->labels[i].seen);
-        free(cx->ok_nodes[i]);
-    }
-    free(cx->labels);
-    free(cx->ok_nodes);
-    ea_map_free(&cx->strings);
-    ea_map_free(&cx->new_desc);
-    ea_arena_free(&cx->arena);
-}
-
 int main(int argc, char **argv)
 {
     static const struct ea_cli_option table[] = {
@@ -170,8 +141,8 @@ int main(int argc, char **argv)
                             "empty\n");
         rc = write_out(&o, &res);
     }
-    free_result(&res);
-    free_ctx(&cx);
+    sc_free_result(&res);
+    sc_free_ctx(&cx);
     ea_program_free(prog);
     return rc;
 }

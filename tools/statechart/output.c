@@ -52,16 +52,21 @@ static void json_path(FILE *o, const struct sc_hop *h)
     fputs("]", o);
 }
 
+/* "file": ..., "line": ..., "col": ..., "function": ... of a place. */
+static void json_where(FILE *o, struct ea_loc loc, const struct ea_function *f)
+{
+    fputs("\"file\": ", o);
+    jstr(o, loc.file);
+    fprintf(o, ", \"line\": %u, \"col\": %u, \"function\": ", loc.line,
+            loc.col);
+    jstr(o, f ? f->uname : "?");
+}
+
 static void json_site(FILE *o, const struct sc_site *s)
 {
-    const struct sc_hop *last = s->path;
-    while (last->next)
-        last = last->next;
-    fputs("        {\"file\": ", o);
-    jstr(o, last->loc.file);
-    fprintf(o, ", \"line\": %u, \"col\": %u, \"function\": ", last->loc.line,
-            last->loc.col);
-    jstr(o, last->func ? last->func->uname : "?");
+    const struct sc_hop *last = sc_last_hop(s->path);
+    fputs("        {", o);
+    json_where(o, last->loc, last->func);
     fputs(", \"call\": ", o);
     jstr(o, last->callee);
     fprintf(o, ", \"error_path\": %s, \"approximate\": %s, \"path\": ",
@@ -77,11 +82,8 @@ static void json_group(FILE *o, const struct sc_src *s)
     fputs(", \"text\": ", o);
     jstr(o, s->desc);
     if (s->kind == SC_SRC_NEW) {
-        fputs(", \"file\": ", o);
-        jstr(o, s->loc.file);
-        fprintf(o, ", \"line\": %u, \"col\": %u, \"function\": ", s->loc.line,
-                s->loc.col);
-        jstr(o, s->func ? s->func->uname : "?");
+        fputs(", ", o);
+        json_where(o, s->loc, s->func);
     }
     fputs("}", o);
 }
@@ -187,6 +189,15 @@ static void dstr(FILE *o, const char *s)
     fputc('"', o);
 }
 
+/* `, URL="file://FILE#LLINE"`: a link to a source line. */
+static void dot_url(FILE *o, const char *file, unsigned line)
+{
+    char url[512];
+    snprintf(url, sizeof url, "file://%s#L%u", file, line);
+    fputs(", URL=", o);
+    dstr(o, url);
+}
+
 /* "file:line in f (via a() file:line > b() ...)" for tooltips. */
 static char *site_text(const struct sc_edge *e)
 {
@@ -233,10 +244,7 @@ static void dot_node(FILE *o, const struct sc_chart *c, const struct sc_node *n)
                  n->func->loc.line);
         fputs(", tooltip=", o);
         dstr(o, tip);
-        snprintf(tip, sizeof tip, "file://%s#L%u", n->func->loc.file,
-                 n->func->loc.line);
-        fputs(", URL=", o);
-        dstr(o, tip);
+        dot_url(o, n->func->loc.file, n->func->loc.line);
     }
     fputs("];\n", o);
 }
@@ -269,14 +277,8 @@ static void dot_edge(FILE *o, const struct sc_chart *c, const struct sc_edge *e)
         free(tip);
     }
     if (e->nsites) {
-        const struct sc_hop *last = e->sites[0].path;
-        while (last->next)
-            last = last->next;
-        char url[512];
-        snprintf(url, sizeof url, "file://%s#L%u", last->loc.file,
-                 last->loc.line);
-        fputs(", URL=", o);
-        dstr(o, url);
+        const struct sc_hop *last = sc_last_hop(e->sites[0].path);
+        dot_url(o, last->loc.file, last->loc.line);
     }
     fputs("];\n", o);
 }

@@ -84,8 +84,11 @@ struct sc_ctx {
 };
 
 void sc_compute_labels(struct sc_ctx *cx);
+void sc_free_ctx(struct sc_ctx *cx);
 const char *sc_intern(struct sc_ctx *cx, const char *s);
 const char *sc_base(const char *path);
+/* The last hop of a path (the libeel call itself), NULL for no path. */
+const struct sc_hop *sc_last_hop(const struct sc_hop *path);
 
 /* ---- charts ---- */
 struct sc_site {
@@ -136,6 +139,7 @@ struct sc_result {
  * message in res->warnings[0] (no such entry). */
 int sc_build_charts(struct sc_ctx *cx, const char *entry,
                     struct sc_result *res);
+void sc_free_result(struct sc_result *res);
 
 /* ---- output ---- */
 void sc_write_json(const struct sc_result *r, FILE *out);
