@@ -115,8 +115,7 @@ void eel__event_unlink_io(struct eel_loop *l, uint32_t e)
 
 int eel__ready_grow(struct eel_loop *l)
 {
-    struct eel__ready *r =
-        eel__grow_array(l->ready, &l->ready_cap, sizeof(*r), 256);
+    eel_event_id *r = eel__grow_array(l->ready, &l->ready_cap, sizeof(*r), 256);
     if (!r)
         return -1;
     l->ready = r;
@@ -132,6 +131,11 @@ void eel__ready_push(struct eel_loop *l, uint32_t e, uint8_t state)
 
 int eel__grow_events(struct eel_loop *l)
 {
+    if (eel__heap_too_dead(l)) { /* dead entries hold slots: free those */
+        eel__heap_compact(l);
+        if (l->ev_free)
+            return 0;
+    }
     uint32_t old = l->ev_cap, cap = old ? old * 2 : 256;
     if (old >= EEL__MAX_SLOTS)
         return -1; /* the id has no room for more slots */
@@ -264,7 +268,7 @@ void eel__run_ready(struct eel_loop *l)
             continue;
         struct eel__event *x = &l->ev[e];
         uint32_t g = x->group;
-        eel_event_id id = eel__make_id(x->gen, e);
+        eel_event_id id = l->ready[i - 1];
         eel_group_id gid = eel__group_id(l, g);
         void *arg = x->arg;
         eel_callback cb;

@@ -20,8 +20,10 @@ static int grow_groups(struct eel_loop *l)
         eel__grow_table(l->grp, old * sizeof(*g), cap * sizeof(*g));
     if (!g)
         return -1;
+    if (!old)
+        g[0].gen = EEL__GROUP0_GEN; /* never a group: matches no id */
     for (uint32_t i = cap - 1; i >= (old ? old : 1); i--) {
-        g[i].gen = l->gen_base - 1; /* bumped to gen_base when handed out */
+        g[i].gen = l->gen_base - EEL__GEN_ONE; /* gen_base when handed out */
         g[i].next_free = l->grp_free;
         l->grp_free = i;
     }

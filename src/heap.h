@@ -42,6 +42,16 @@ static inline uint64_t eel__heap_deadline(const struct eel__heap_entry *h)
  * when the next seq would not fit. */
 void eel__heap_renumber(struct eel_loop *l);
 
+/* Can a registration due at deadline take the next seq as it is, without
+ * renumbering or clamping?  One test for both: shifted so, a seq that
+ * needs renumbering sets the bits a deadline that needs clamping would. */
+static inline int eel__heap_key_fits(const struct eel_loop *l,
+                                     uint64_t deadline)
+{
+    uint64_t seq = (uint64_t)l->timer_seq << (64 - 2 * EEL__SEQ_BITS);
+    return ((deadline | seq) >> (64 - EEL__SEQ_BITS)) == 0;
+}
+
 /* The key of a registration now, due at deadline. */
 static inline uint64_t eel__heap_key(struct eel_loop *l, uint64_t deadline)
 {
@@ -116,6 +126,14 @@ done:
 
 /* timers.c: make room for one more entry; -1 if out of memory. */
 int eel__heap_grow(struct eel_loop *l);
+
+/* Do dead entries (of cancelled events) make up half the heap?  Then they
+ * are dropped all at once (eel__heap_compact): so the heap holds at most
+ * about twice the live timers at each turn and each growth. */
+static inline int eel__heap_too_dead(const struct eel_loop *l)
+{
+    return l->heap_dead > 64 && l->heap_dead > l->heap_len / 2;
+}
 
 static inline int eel__heap_push(struct eel_loop *l, uint32_t e,
                                  uint64_t deadline)

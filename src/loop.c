@@ -86,9 +86,8 @@ int eel_init(void)
     /* Each loop starts its generations elsewhere, so an id kept from a loop
      * that was shut down never names something in a later loop. */
     static uint64_t loops;
-    l->gen_base = ((__atomic_fetch_add(&loops, 1, __ATOMIC_RELAXED) << 20) &
-                   EEL__GEN_MASK) |
-                  1;
+    uint64_t n = __atomic_fetch_add(&loops, 1, __ATOMIC_RELAXED);
+    l->gen_base = ((n << 20) | 1) << EEL__SLOT_BITS;
     eel__loop = l;
     eel__instr_init(l);
     return 0;

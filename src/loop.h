@@ -9,7 +9,9 @@
  *
  * An id is (generation << 24 | slot).  A slot's generation is bumped each
  * time it is freed, so a fired, cancelled or deleted id never matches the
- * slot again: lookups are O(1) and ids are never confused.
+ * slot again: lookups are O(1) and ids are never confused.  Slots keep their
+ * generation already shifted (the id's high bits), so that making an id is
+ * one OR and bumping one is one add.
  *
  * eelgdb reads these structures through debug info (tools/gdb): renaming a
  * field here means updating tools/gdb/eel_gdb.py as well.
@@ -63,7 +65,7 @@ enum eel__state {
 #define EEL__RECHECK 8u /* only in set_interest's old: verify the fd */
 
 struct eel__event {
-    uint64_t gen;   /* generation: the high bits of this slot's id */
+    uint64_t gen;   /* generation << 24: the high bits of this slot's id */
     uint8_t kind;   /* enum eel__kind */
     uint8_t state;  /* enum eel__state */
     uint8_t mask;   /* EEL__IN/OUT/ERR this event waits for */
@@ -87,11 +89,11 @@ struct eel__event {
 struct eel__event_info {
     eel_event_id cause; /* the event whose callback registered this one */
     const void *site;   /* return address of the registering call */
-    uint64_t gen;       /* the event's generation when this was recorded */
+    uint64_t gen;       /* the event's gen when this was recorded */
 };
 
 struct eel__group {
-    uint64_t gen;      /* generation: the high bits of the group id */
+    uint64_t gen;      /* generation << 24: the high bits of the group id */
     uint32_t npending; /* events pending in this group */
     uint32_t head;     /* first event of the group's list */
     uint8_t waiting;   /* eel_group_set_waiting() */
@@ -166,11 +168,10 @@ struct eel_loop {
     uint32_t buried;    /* the last of those, for a new timer to take */
     uint32_t timer_seq; /* the next registration's seq (heap.h) */
 
-    /* Events whose callback is due, in order.  A cancelled one stays in
-     * the array and is skipped: its state or generation no longer match. */
-    struct eel__ready {
-        uint32_t e, gen;
-    } * ready;
+    /* The ids of the events whose callback is due, in order.  A cancelled
+     * one stays in the array and is skipped: its state or generation no
+     * longer match. */
+    eel_event_id *ready;
     uint32_t ready_pos, ready_len, ready_cap;
 
     uint32_t npending; /* user events pending in the loop */
@@ -199,13 +200,14 @@ extern __thread struct eel_loop *eel__loop
 
 /* ids: 24 bits of slot (16M events or groups pending at once) and 40 bits
  * of generation, so that even a slot re-armed a million times a second
- * takes twelve days to bring an id back. */
+ * takes twelve days to bring an id back.  A gen below is the generation
+ * shifted into place: an id with its slot bits cleared. */
 #define EEL__SLOT_BITS 24
-#define EEL__GEN_MASK ((UINT64_C(1) << (64 - EEL__SLOT_BITS)) - 1)
 #define EEL__MAX_SLOTS (UINT32_C(1) << EEL__SLOT_BITS)
+#define EEL__GEN_ONE ((uint64_t)EEL__MAX_SLOTS)
 static inline uint64_t eel__make_id(uint64_t gen, uint32_t slot)
 {
-    return (gen << EEL__SLOT_BITS) | slot;
+    return gen | slot;
 }
 static inline uint32_t eel__id_slot(uint64_t id)
 {
@@ -213,13 +215,13 @@ static inline uint32_t eel__id_slot(uint64_t id)
 }
 static inline uint64_t eel__id_gen(uint64_t id)
 {
-    return id >> EEL__SLOT_BITS;
+    return id & ~(uint64_t)(EEL__MAX_SLOTS - 1);
 }
 /* The next generation of a slot.  It may wrap to 0: no id is ever 0 all
  * the same, since slot 0 is never used. */
 static inline uint64_t eel__next_gen(uint64_t gen)
 {
-    return (gen + 1) & EEL__GEN_MASK;
+    return gen + EEL__GEN_ONE;
 }
 static inline eel_group_id eel__group_id(struct eel_loop *l, uint32_t slot)
 {
@@ -236,10 +238,11 @@ static inline int eel__is_io(uint8_t kind)
  * cancelled (or its slot reused) after it was readied. */
 static inline uint32_t eel__ready_live(const struct eel_loop *l, uint32_t i)
 {
-    uint32_t e = l->ready[i].e;
+    uint32_t e = eel__id_slot(l->ready[i]);
     const struct eel__event *x = &l->ev[e];
-    return x->state >= EEL__READY && (uint32_t)x->gen == l->ready[i].gen ? e
-                                                                         : 0;
+    return x->state >= EEL__READY && eel__make_id(x->gen, e) == l->ready[i]
+               ? e
+               : 0;
 }
 
 /* Leave the group's list. */
@@ -280,16 +283,18 @@ static inline void eel__slot_release(struct eel_loop *l, uint32_t e)
  * even start (groups.c), so a live group's is odd. */
 static inline int eel__group_live(const struct eel__group *g)
 {
-    return (int)(g->gen & 1);
+    return (g->gen & EEL__GEN_ONE) != 0;
 }
 
 /* The group slot of a live gid, or 0.  A group slot's generation is
  * bumped when it is handed out and again when it is deleted, so the id of
- * a deleted group, or one never handed out, matches no slot (groups.c). */
+ * a deleted group, or one never handed out, matches no slot (groups.c).
+ * Slot 0's gen has slot bits set (EEL__GROUP0_GEN): no id matches it. */
+#define EEL__GROUP0_GEN 1u
 static inline uint32_t eel__group_lookup(struct eel_loop *l, eel_group_id gid)
 {
     uint32_t g = eel__id_slot(gid);
-    return g != 0 && g < l->grp_cap && eel__group_id(l, g) == gid ? g : 0;
+    return g < l->grp_cap && eel__group_id(l, g) == gid ? g : 0;
 }
 
 /* groups.c */

@@ -221,19 +221,21 @@ static __attribute__((noinline)) eel_event_id add_timer_slow(eel_group_id gid,
 eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
 {
     struct eel_loop *l = eel__loop;
-    uint32_t e, g = eel__id_slot(gid);
-    /* No calls below: the sequence number must not need renumbering and
-     * the deadline not clamping (heap.h), else the general path. */
-    uint64_t deadline;
-    if (eel__likely(l && cb && ms >= 0 && (e = l->buried) &&
-                    !eel__debug_history && !(l->timer_seq >> EEL__SEQ_BITS) &&
-                    (deadline = l->now + (uint64_t)ms) <= EEL__DEADLINE_MAX)) {
+    if (eel__unlikely(!l) || eel__unlikely(ms < 0))
+        return add_timer_slow(gid, cb, arg, ms, SITE);
+    uint32_t e = l->buried, g = eel__id_slot(gid);
+    uint64_t deadline = l->now + (uint64_t)ms;
+    /* No calls below: the seq number must not need renumbering nor the
+     * deadline clamping (heap.h).  Group slot 0 matches no id. */
+    if (eel__likely(e && cb && !eel__debug_history &&
+                    eel__heap_key_fits(l, deadline))) {
         struct eel__event *x = &l->ev[e];
-        if (eel__likely(x->group == g && g && eel__group_id(l, g) == gid)) {
+        if (eel__likely(x->group == g && eel__group_id(l, g) == gid)) {
             buried_take(l, e, g);
             event_fill(l, e, EEL__TIMER, cb, NULL, arg);
-            x->fd = -1;
+            x->mask = 0;
             x->dir = EEL__NO_DIR;
+            x->fd = -1;
             eel__heap_rekey(l, e, deadline << EEL__SEQ_BITS | l->timer_seq++);
             return eel__make_id(x->gen, e);
         }
@@ -295,8 +297,9 @@ int eel_cancel(eel_event_id id)
     uint32_t e = eel__id_slot(id);
     if (eel__likely(l && e < l->ev_cap)) {
         struct eel__event *x = &l->ev[e];
-        if (eel__likely(x->gen == eel__id_gen(id) && x->kind == EEL__TIMER &&
-                        x->state == EEL__WAITING && !l->instr)) {
+        if (eel__likely(eel__make_id(x->gen, e) == id &&
+                        x->kind == EEL__TIMER && x->state == EEL__WAITING &&
+                        !l->instr)) {
             event_retire(l, x);
             event_bury(l, x, e);
             return 0;

@@ -97,9 +97,7 @@ HOT void fd_unlink(struct eel_loop *l, struct eel__event *ev, uint32_t e)
 HOT void ready_append(struct eel_loop *l, struct eel__event *x, uint32_t e,
                       uint8_t state)
 {
-    l->ready[l->ready_len].e = e;
-    l->ready[l->ready_len].gen = (uint32_t)x->gen;
-    l->ready_len++;
+    l->ready[l->ready_len++] = eel__make_id(x->gen, e);
     x->state = state;
 }
 
@@ -192,13 +190,14 @@ HOT void event_hold(struct eel_loop *l, struct eel__event *x, uint32_t e)
 /* A cancelled (retired) event that has an entry in the timer heap: the
  * entry stays there, dead, and the slot in its group's list, until a new
  * timed registration takes them over (buried_take), the entry reaches the
- * top of the heap or the heap is compacted (timers.c). */
+ * top of the heap or the heap is compacted (timers.c: checked once a turn
+ * and before a table grows, never here, so that a cancel is a few
+ * stores). */
 HOT void event_bury(struct eel_loop *l, struct eel__event *x, uint32_t e)
 {
     x->state = EEL__CANCELLED;
     l->buried = e;
-    if (eel__unlikely(++l->heap_dead > 64 && l->heap_dead > l->heap_len / 2))
-        eel__heap_compact(l);
+    l->heap_dead++;
 }
 
 /* The last buried slot, e, taken for a registration in group g; its heap

@@ -5,10 +5,11 @@
  *
  * A cancelled event that is in the heap is not taken out at once: its
  * slot stays, state EEL__CANCELLED, in the heap and its group's list (a
- * group deleted meanwhile lets it go: group 0), until its entry reaches the top
- * (it is dropped then) or dead entries make up half the heap, when one linear
- * pass drops them all and rebuilds the heap.  Cancelling a timer is then
- * O(1), and the heap holds at most about twice the live timers.  The last
+ * group deleted meanwhile lets it go: group 0), until its entry reaches the
+ * top (it is dropped then) or dead entries make up half the heap, when one
+ * linear pass drops them all and rebuilds the heap (looked at once a turn
+ * and before the heap or the event table grows).  Cancelling a timer is
+ * then O(1), and the heap holds at most about twice the live timers.  The last
  * one cancelled (l->buried) is what the next timed registration takes: it
  * moves the entry to its deadline with one sift (slots.h, buried_take), so
  * that "cancel the timeout, set a new one" costs less than either alone.
@@ -20,6 +21,11 @@
 
 int eel__heap_grow(struct eel_loop *l)
 {
+    if (eel__heap_too_dead(l)) {
+        eel__heap_compact(l);
+        if (l->heap_len < l->heap_cap)
+            return 0;
+    }
     struct eel__heap_entry *h =
         eel__grow_array(l->heap, &l->heap_cap, sizeof(*h), 64);
     if (!h)
@@ -96,6 +102,8 @@ void eel__heap_compact(struct eel_loop *l)
  * next turn. */
 void eel__expire_timers(struct eel_loop *l)
 {
+    if (eel__unlikely(eel__heap_too_dead(l)))
+        eel__heap_compact(l);
     while (l->heap_len && eel__heap_deadline(&l->heap[0]) <= l->now) {
         uint32_t e = l->heap[0].ev;
         eel__heap_remove(l, e);

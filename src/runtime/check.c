@@ -304,7 +304,8 @@ static const char *group_state(struct eel_loop *l, eel_group_id gid)
 static void add_cancel_state(struct report *r, struct eel_loop *l,
                              eel_event_id id)
 {
-    uint32_t e = eel__id_slot(id), gen = eel__id_gen(id);
+    uint32_t e = eel__id_slot(id);
+    uint64_t gen = eel__id_gen(id);
     struct rt_event *x = e && e < l->ev_cap ? eel__rt_event(l, e) : NULL;
     if (x && x->gen == gen && x->end == RT_FIRED)
         add(r, "that already fired (callback %s)",

@@ -28,7 +28,7 @@
 enum rt_end { RT_PENDING = 0, RT_FIRED = 1, RT_CANCELLED = 2 };
 
 struct rt_event {
-    uint32_t gen;    /* generation this entry describes */
+    uint64_t gen;    /* gen (loop.h) this entry describes */
     uint8_t end;     /* enum rt_end */
     uint64_t flow;   /* registration serial: the trace's flow id */
     uint64_t reg_ns; /* when it was registered */
@@ -36,7 +36,7 @@ struct rt_event {
 };
 
 struct rt_group {
-    uint32_t gen;     /* generation this entry describes */
+    uint64_t gen;     /* gen (loop.h) this entry describes */
     uint8_t reported; /* a leak was reported already */
     uint8_t touched;  /* queued in rt_state.touched */
     uint64_t track;   /* trace: the group's tid */

@@ -56,8 +56,14 @@ static void check_heap(void)
         dead += l->ev[e].state == EEL__CANCELLED;
     }
     assert_int_equal(dead, l->heap_dead);
-    /* Compaction keeps the dead at most half (plus its small floor). */
-    assert_true(l->heap_dead <= 65 || l->heap_dead <= l->heap_len / 2 + 1);
+}
+
+/* What compaction keeps after a turn or a growth: the dead at most half of
+ * the heap (plus its small floor). */
+static void check_compact(void)
+{
+    struct eel_loop *l = eel__loop;
+    assert_true(l->heap_dead <= 64 || l->heap_dead <= l->heap_len / 2);
 }
 
 static void add(eel_group_id g, int ms)
@@ -135,14 +141,17 @@ static void random_operations_keep_the_heap(void **state)
     run_and_compare();
 }
 
-/* Many timers cancelled and nothing added: compaction keeps the heap
- * small, the group counts right, and the rest fire in order. */
-static void mass_cancel_compacts(void **state)
+/* Many timers cancelled: cancelling itself never compacts (it stays O(1)),
+ * but the heap's next growth does, instead of growing; the group counts
+ * stay right and the rest fire in order. */
+static void mass_cancel_compacts_before_growing(void **state)
 {
     (void)state;
     eel_group_id g = eel_new_group_id();
-    for (int i = 0; i < 2000; i++)
+    for (int i = 0; i < 2048; i++)
         add(g, (int)rnd(3));
+    uint32_t cap = eel__loop->heap_cap;
+    assert_int_equal(eel__loop->heap_len, cap); /* full */
     for (int i = 0; i < 2000; i++) {
         if (i % 10 == 0)
             continue;
@@ -150,9 +159,59 @@ static void mass_cancel_compacts(void **state)
         t[i].live = 0;
         check_heap();
     }
-    assert_int_equal(eel_group_pending(g), 200);
-    assert_true(eel__loop->heap_len <= 2 * 200 + 65);
+    assert_int_equal(eel__loop->heap_dead, 1800);
+    assert_int_equal(eel_group_pending(g), 248);
+    add(g, 1); /* takes the last cancelled entry over */
+    add(g, 2); /* the heap is full: compacted, not grown */
+    check_heap();
+    check_compact();
+    assert_int_equal(eel__loop->heap_cap, cap);
+    assert_int_equal(eel__loop->heap_dead, 0);
+    assert_int_equal(eel__loop->heap_len, 250);
     run_and_compare();
+}
+
+/* Cancels without a registration after them: the next turn compacts. */
+static void mass_cancel_compacts_at_the_next_turn(void **state)
+{
+    (void)state;
+    eel_group_id g = eel_new_group_id();
+    for (int i = 0; i < 1000; i++)
+        add(g, 60000 + (int)rnd(3));
+    for (int i = 0; i < 900; i++) {
+        assert_int_equal(eel_cancel(t[i].id), 0);
+        t[i].live = 0;
+    }
+    assert_int_equal(eel__loop->heap_len, 1000);
+    assert_int_equal(eel_run(EEL_RUN_NOWAIT), 100);
+    check_heap();
+    check_compact();
+    assert_int_equal(eel__loop->heap_len, 100);
+    assert_int_equal(eel_group_pending(g), 100);
+}
+
+/* The slots of cancelled timers are taken back before the event table
+ * grows: an I/O registration that finds no free slot compacts the heap. */
+static void dead_slots_reused_before_the_table_grows(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    eel_group_id g = eel_new_group_id();
+    add(g, 60000);
+    uint32_t cap = eel__loop->ev_cap;
+    while (eel__loop->ev_free)
+        add(g, 60000);
+    for (int i = 0; i < nt - 10; i++)
+        assert_int_equal(eel_cancel(t[i].id), 0);
+    assert_int_not_equal(eel_add_read(g, on_timer, NULL, sv[0]), 0);
+    assert_int_equal(eel__loop->ev_cap, cap);
+    assert_int_equal(eel__loop->heap_dead, 0);
+    assert_int_equal(eel__loop->heap_len, 10);
+    assert_int_equal(eel_group_pending(g), 11);
+    check_heap();
+    eel_close(sv[0]);
+    close(sv[1]);
 }
 
 /* A group deleted while its cancelled timers wait dead in the heap: the
@@ -272,7 +331,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(random_operations_keep_the_heap, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(mass_cancel_compacts, setup, teardown),
+        cmocka_unit_test_setup_teardown(mass_cancel_compacts_before_growing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(mass_cancel_compacts_at_the_next_turn, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(dead_slots_reused_before_the_table_grows,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(delete_group_with_dead_entries, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(seq_renumbering_keeps_order, setup,

@@ -18,7 +18,8 @@ TIMED_KINDS = (1, 5, 6)
 STATES = {0: "free", 1: "cancelled", 2: "fired", 3: "waiting", 4: "ready",
           5: "expired"}
 WAITING = 3
-SLOT_BITS = 24  # EEL__SLOT_BITS in src/loop.h: id = gen << 24 | slot
+SLOT_BITS = 24  # EEL__SLOT_BITS in src/loop.h: id = gen | slot, where a
+# slot's gen field holds its generation already shifted left by SLOT_BITS
 SEQ_BITS = 24   # EEL__SEQ_BITS in src/heap.h: heap key = deadline << 24 | seq
 HOOK = "eel__debug_on_register"
 # Functions of libeel that call callbacks, used to recognise the dispatcher
@@ -141,7 +142,7 @@ def loop_address():
 
 
 def make_id(gen, slot):
-    return (int(gen) << SLOT_BITS) | int(slot)
+    return (int(gen) & 0xFFFFFFFFFFFFFFFF) | int(slot)
 
 
 # ---- Code addresses ------------------------------------------------------
@@ -262,7 +263,8 @@ def groups(lp=None):
     grp = lp["grp"]
     for slot in range(1, int(lp["grp_cap"])):
         g = grp[slot]
-        if not int(g["gen"]) & 1:  # eel__group_live(): odd while handed out
+        # eel__group_live(): the generation is odd while handed out
+        if not (int(g["gen"]) >> SLOT_BITS) & 1:
             continue
         out.append({"gid": make_id(g["gen"], slot), "slot": slot,
                     "npending": int(g["npending"]),
