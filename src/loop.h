@@ -240,9 +240,8 @@ static inline uint32_t eel__ready_live(const struct eel_loop *l, uint32_t i)
 {
     uint32_t e = eel__id_slot(l->ready[i]);
     const struct eel__event *x = &l->ev[e];
-    return x->state >= EEL__READY && eel__make_id(x->gen, e) == l->ready[i]
-               ? e
-               : 0;
+    int live = x->state >= EEL__READY && eel__make_id(x->gen, e) == l->ready[i];
+    return live ? e : 0;
 }
 
 /* Leave the group's list. */

@@ -331,12 +331,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(random_operations_keep_the_heap, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(mass_cancel_compacts_before_growing, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(mass_cancel_compacts_at_the_next_turn, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(dead_slots_reused_before_the_table_grows,
+        cmocka_unit_test_setup_teardown(mass_cancel_compacts_before_growing,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(mass_cancel_compacts_at_the_next_turn,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            dead_slots_reused_before_the_table_grows, setup, teardown),
         cmocka_unit_test_setup_teardown(delete_group_with_dead_entries, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(seq_renumbering_keeps_order, setup,
