@@ -3,6 +3,8 @@
 # program, then checks what gdb printed.  A case is a list of gdb commands
 # (each passed with -ex, so an expected error does not end the session) and
 # regexes that must appear in that order, plus regexes that must not appear.
+# A case may also give "count": regexes (multi-line: ^ is a line start)
+# that must match exactly so many times in all.
 # {name} in a case stands for the line of the "REG:name" marker in the
 # test programs (chain.c, threads.c); {bindir} for where they were built.
 #
@@ -14,6 +16,30 @@ import os
 import re
 import subprocess
 import sys
+
+SPLIT_DEBUG_INFO = {
+    # libeel's debug info only in split/libeel.so.1.debug: gdb reports two
+    # objfiles for the one library (the .debug one's owner is libeel.so.1),
+    # which must still get one eel_init breakpoint (history.py), also after
+    # a re-run, and the history must work
+    "cmds": ["set environment LD_LIBRARY_PATH {bindir}/split",
+             "break chain.c:{macro} if c->id == 1", "run",
+             "python print('SPLIT', *sorted(o.filename for o in "
+             "gdb.objfiles() if o.owner and "
+             "o.owner.filename.startswith('{bindir}/split/')))",
+             "maint info breakpoints", "eel backtrace", "kill", "run",
+             "maint info breakpoints", "cbt"],
+    "expect": [r"SPLIT {bindir}/split/libeel\.so\.1\.debug\n",
+               r"#0  on_pause  group \d+, timer event",
+               r"#2  on_writable  group \d+, write fd \d+ event \d+, "
+               r"arg 0x[0-9a-f]+\n\s+registered at chain\.c:{start} "
+               r"\(start_conn\), outside any callback",
+               r"#2  on_writable .*\n.*chain\.c:{start} \(start_conn\)"],
+    # one internal eel_init breakpoint in each of the two listings
+    "count": {r"^-\d+\s+breakpoint\s+keep\s+y\s+0x[0-9a-f]+ in eel_init "
+              r"at ": 2},
+    "forbid": [r"Error|Traceback|no debug info"],
+}
 
 SAME_GROUP = {
     "cmds": ["break chain.c:{helper} if c->id == 1", "run", "delete",
@@ -151,6 +177,12 @@ CASES = {
            r"unknown\); rebuild libeel with -g"] * 2,
         "forbid": [r"Traceback"],
     },
+    "split_debug_info": SPLIT_DEBUG_INFO,
+    # the static libeel: the program's own debug info is in a separate file
+    "split_debug_info_static": dict(
+        SPLIT_DEBUG_INFO, program="split/chain_static",
+        expect=[r"SPLIT {bindir}/split/chain_static\.debug\n"]
+        + SPLIT_DEBUG_INFO["expect"][1:]),
     "not_in_callback": {
         "cmds": ["break chain.c:{dispatch}", "run", "cbt", "ccontinue"],
         "expect": [r"eelgdb: not in a libeel callback \(nothing to trace\)",
@@ -193,9 +225,13 @@ def run(argv, env=None):
     return p.returncode, p.stdout.decode(errors="replace")
 
 
-def check(out, expect, forbid):
+def check(out, expect, forbid, count=None):
     """Regexes in order; returns a list of failures."""
     bad, pos = [], 0
+    for rx, n in (count or {}).items():
+        got = len(re.findall(rx, out, re.M))
+        if got != n:
+            bad.append("%d matches of %s, wanted %d" % (got, rx, n))
     for rx in expect:
         m = re.compile(rx).search(out, pos)
         if m is None:
@@ -219,7 +255,8 @@ def gdb_case(name, a, lines):
     argv.append(prog)
     _, out = run(argv)
     exp = [expand(r, lines, re.escape(bindir)) for r in case["expect"]]
-    return out, check(out, exp, case.get("forbid", []))
+    return out, check(out, exp, case.get("forbid", []),
+                      case.get("count"))
 
 
 def launcher_case(a):

@@ -7,7 +7,12 @@
 # (whose history then starts at the attach).
 import gdb
 
-_armed = set()  # objfiles (holding libeel) that have their eel_init breakpoint
+# Libraries (by file name: the breakpoint outlives a re-run's new objfiles)
+# that have their eel_init breakpoint.  A library whose debug info is in a
+# separate file (objcopy --only-keep-debug + gnu_debuglink, Debian's
+# /usr/lib/debug/.build-id/*.debug) is two objfiles in gdb, and both find
+# the symbol: the debug file's objfile stands for its `owner`, the library.
+_armed = set()
 
 
 def _set_on():
@@ -30,16 +35,39 @@ class _AtInit(gdb.Breakpoint):
         return False  # never stops the program
 
 
+def _library(objfile):
+    """The objfile of the loaded file itself, not of its separate debug
+    info (gdb may report either first)."""
+    return objfile.owner or objfile
+
+
+def _defines_history(lib, objfile):
+    """Whether eel__debug_history has a symbol in the library lib (objfile
+    is lib or one of its separate debug files): only in it, as a global
+    lookup would arm every later objfile too, but in any of its objfiles,
+    as the separate debug file may hold the only symbols."""
+    # gdb's per-objfile lookups also search the objfile's separate debug
+    # files; asking each of them too does not rely on that.
+    mine = [lib] + [o for o in lib.progspace.objfiles() if o.owner == lib]
+    if objfile not in mine:  # not listed yet while gdb reports it
+        mine.append(objfile)
+    for o in mine:
+        try:
+            if o.lookup_global_symbol("eel__debug_history") is not None or \
+                    o.lookup_static_symbol("eel__debug_history") is not None:
+                return True
+        except gdb.error:
+            pass
+    return False
+
+
 def _arm(objfile):
-    if objfile.filename in _armed:
+    lib = _library(objfile)
+    if not lib.is_valid() or lib.filename in _armed:
         return
-    try:  # in this objfile: a global lookup would arm every later one too
-        if objfile.lookup_global_symbol("eel__debug_history") is None and \
-                objfile.lookup_static_symbol("eel__debug_history") is None:
-            return
-    except gdb.error:
+    if not _defines_history(lib, objfile):
         return
-    _armed.add(objfile.filename)
+    _armed.add(lib.filename)
     if gdb.selected_inferior().pid:
         _set_on()  # attached to (or already running): from now on
     _AtInit()
