@@ -88,6 +88,19 @@ static void count_error(const char *err)
         crawl_stats.timeouts++;
 }
 
+/* A URL lost because its host's name could not be resolved.  A lookup that
+ * got no answer in time is a timeout; NXDOMAIN, a server failure, a
+ * malformed answer or no resources for the lookup is a DNS error. */
+static void count_dns_error(const struct job *j, int error)
+{
+    crawl_stats.errors++;
+    if (error == DNS_ETIMEDOUT)
+        crawl_stats.timeouts++;
+    else
+        crawl_stats.dns_errors++;
+    report("ERR", j->key, dns_strerror(error));
+}
+
 /* ---- Hosts and queues --------------------------------------------------- */
 
 static void host_push(struct host *h, struct job *j, int front)
@@ -233,9 +246,7 @@ static void crawl_add(const struct url *u, int depth, int redirects)
     if (!j)
         return;
     if (h->state == HOST_FAILED) {
-        count_error("host failed");
-        crawl_stats.dns_errors++;
-        report("ERR", j->key, "host not resolved");
+        count_dns_error(j, h->dns_error);
         job_free(j);
         return;
     }
@@ -281,13 +292,11 @@ static void host_resolved(void *arg, int error, struct in_addr addr)
         return;
     if (error) {
         h->state = HOST_FAILED;
+        h->dns_error = error;
         struct job *j;
         while ((j = host_pop(h))) {
-            if (!j->is_robots) {
-                count_error("dns");
-                crawl_stats.dns_errors++;
-                report("ERR", j->key, dns_strerror(error));
-            }
+            if (!j->is_robots)
+                count_dns_error(j, error);
             job_free(j);
         }
     } else {

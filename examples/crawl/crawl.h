@@ -56,6 +56,7 @@ struct host {
     char *name;
     int port;
     enum host_state state;
+    int dns_error; /* why the lookup failed (HOST_FAILED): enum dns_error */
     struct in_addr addr;
     struct robots robots;
     int robots_started;

@@ -51,6 +51,7 @@ struct lookup {
     uint8_t query[DNS_MAX_MSG];
     int qlen;
     uint64_t deadline;
+    int garbled; /* a datagram with our id could not be read */
     int error;
     struct in_addr addr;
     dns_done_fn done;
@@ -69,6 +70,8 @@ const char *dns_strerror(int error)
         return "host not found";
     case DNS_ETIMEDOUT:
         return "DNS timeout";
+    case DNS_EBADANSWER:
+        return "malformed DNS answer";
     default:
         return "DNS failure";
     }
@@ -348,7 +351,7 @@ static void next_candidate(struct lookup *q, eel_group_id gid, int error)
         lookup_finish(q, gid, error);
         return;
     }
-    q->server = q->tries = 0;
+    q->server = q->tries = q->garbled = 0;
     if (lookup_send(q, gid) < 0)
         lookup_finish(q, gid, DNS_EFAIL);
 }
@@ -446,7 +449,12 @@ static void dns_read(eel_group_id gid, void *arg, int fd)
     struct dns_answer ans;
     if (dns_decode_response(msg, (size_t)n, q->id, q->cands[q->cand], &ans) <
         0) {
-        wait_again(q, gid); /* not our answer: ignore it */
+        /* Not an answer we can use: ignore it (it may be forged), but
+         * remember when it carried our id, so that running out of time
+         * afterwards is reported as the server's bad answer. */
+        if (n >= 2 && (uint16_t)(msg[0] << 8 | msg[1]) == q->id)
+            q->garbled = 1;
+        wait_again(q, gid);
         return;
     }
     if (ans.rcode == DNS_RCODE_OK && ans.naddr > 0) {
@@ -459,11 +467,15 @@ static void dns_read(eel_group_id gid, void *arg, int fd)
     }
 }
 
-/* No answer in time: ask again, or the next server. */
+/* No usable answer in time: ask again, or the next server.  When none is
+ * left, the lookup timed out, unless a server did answer (with a message
+ * that could not be read): that is a DNS failure, not a timeout. */
 static void dns_timeout(eel_group_id gid, void *arg, int fd)
 {
     (void)fd;
     struct lookup *q = arg;
-    if (next_try(q) < 0 || lookup_send(q, gid) < 0)
-        lookup_finish(q, gid, DNS_ETIMEDOUT);
+    if (next_try(q) < 0)
+        lookup_finish(q, gid, q->garbled ? DNS_EBADANSWER : DNS_ETIMEDOUT);
+    else if (lookup_send(q, gid) < 0)
+        lookup_finish(q, gid, DNS_EFAIL); /* out of resources */
 }

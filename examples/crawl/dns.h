@@ -14,8 +14,9 @@
 enum dns_error {
     DNS_OK = 0,
     DNS_ENOTFOUND = 1, /* NXDOMAIN or no address for the name */
-    DNS_ETIMEDOUT = 2, /* no nameserver answered */
-    DNS_EFAIL = 3      /* server failure, bad name, out of resources */
+    DNS_ETIMEDOUT = 2, /* no nameserver answered in time */
+    DNS_EFAIL = 3,     /* server failure, bad name, out of resources */
+    DNS_EBADANSWER = 4 /* only malformed answers came back in time */
 };
 
 struct dns_options {

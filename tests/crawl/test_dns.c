@@ -3,7 +3,9 @@
  * fake nameserver on 127.0.0.1 (in the same loop, as its own group) named
  * by a custom resolv.conf, and a custom hosts file.  Covers the hosts file,
  * address literals, CNAMEs, the search list, NXDOMAIN, a forged answer
- * that must be ignored, and a server that never answers (timeout).
+ * that must be ignored, a server that never answers (timeout, also when
+ * only a forged answer came) and one that answers only with a malformed
+ * message (a DNS failure, not a timeout).
  * No packet leaves the loopback interface.
  */
 #include <setjmp.h>
@@ -49,7 +51,16 @@ static void answer(const uint8_t *q, size_t n, struct sockaddr_in *from)
     queries_seen++;
     if (strcmp(name, "silent.test") == 0)
         return;
-    if (strcmp(name, "www.test") == 0) {
+    if (strcmp(name, "garbled.test") == 0) {
+        /* Our id and question, then an answer record cut short; no more. */
+        dnsb_start(&b, id, 0x8180, name, 1);
+        dnsb_u16(&b, 0xC00C);
+        dnsb_u16(&b, 1);
+    } else if (strcmp(name, "forged.test") == 0) {
+        /* Only a forged answer (wrong id): the lookup must still time out. */
+        dnsb_start(&b, id ^ 0x5555, 0x8180, name, 1);
+        dnsb_a(&b, 12, lo2);
+    } else if (strcmp(name, "www.test") == 0) {
         /* First a forged answer (wrong id), then the real one. */
         dnsb_start(&b, id ^ 0x5555, 0x8180, name, 1);
         dnsb_a(&b, 12, lo2);
@@ -148,9 +159,11 @@ static void test_resolve(void **state)
     struct dns_options opt = {.resolv_conf = resolv_path, .hosts = hosts_path};
     assert_int_equal(dns_init(&opt), 0);
     struct result r[] = {
-        {.name = "localhost"},   {.name = "ALIAS"}, {.name = "192.0.2.9"},
-        {.name = "www.test"},    {.name = "short"}, {.name = "nx.test"},
-        {.name = "silent.test"},
+        {.name = "localhost"},   {.name = "ALIAS"},
+        {.name = "192.0.2.9"},   {.name = "www.test"},
+        {.name = "short"},       {.name = "nx.test"},
+        {.name = "silent.test"}, {.name = "garbled.test"},
+        {.name = "forged.test"},
     };
     size_t n = sizeof(r) / sizeof(r[0]);
     for (size_t i = 0; i < n; i++) {
@@ -184,12 +197,15 @@ static void test_resolve(void **state)
     assert_string_equal(r[4].addr, "127.0.0.2");
     assert_int_equal(r[5].error, DNS_ENOTFOUND);
     assert_int_equal(r[6].error, DNS_ETIMEDOUT);
+    assert_int_equal(r[7].error, DNS_EBADANSWER);
+    assert_int_equal(r[8].error, DNS_ETIMEDOUT);
     assert_false(bad.done);
-    /* silent.test: one attempt of one second, not more. */
+    /* silent.test (and the other two): one attempt of one second, no more. */
     assert_true(took >= 900 && took < 3000);
     /* www.test, short.test (search list first: no dot in "short"),
-     * nx.test then nx.test.test, silent.test once: five queries. */
-    assert_int_equal(queries_seen, 5);
+     * nx.test then nx.test.test, silent.test, garbled.test and forged.test
+     * once: seven queries. */
+    assert_int_equal(queries_seen, 7);
     assert_int_equal(eel_pending(), 0);
 }
 
