@@ -59,7 +59,10 @@ struct run_result {
     double setup_us[CLK_COUNT]; /* registering everything + one empty turn */
     double run_us[CLK_COUNT];   /* the measured phase */
     long callbacks; /* read callbacks run (dispatch) / fired (timers) */
-    long reads;     /* bytes read (dispatch) / operations done (timers) */
+    long reads;     /* bytes read (dispatch) */
+    long ops;       /* timers: operations whose add succeeded, counted in
+                     * the timed loop as they are done (never copied from
+                     * the configuration) */
     long errors;    /* failed library calls or short reads/writes */
     long extra;     /* peer check: pending timers left (timers) */
 };
@@ -142,6 +145,7 @@ struct plan {
     struct timer_spec t[MAX_CFG];
     int nt;
     int runs, warmup, turn_every;
+    int drop_ops; /* testing: the peers get C - drop_ops timer operations */
     int do_dispatch, do_timers, quiet, compact;
     enum bench_clock clock;
     const char *csv, *json;

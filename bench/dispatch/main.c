@@ -5,8 +5,9 @@
  * Every repetition runs every configuration on every peer/mode, rotating
  * the peer order each repetition, so machine noise (this machine is shared)
  * falls on all peers alike; the report uses medians.  Every run is checked
- * (bytes read, callbacks run, sockets drained, timers left pending) and a
- * wrong count fails the program: a fast wrong answer is not a result.
+ * (bytes read, callbacks run, sockets drained, timer operations done as the
+ * peer counted them, timers left pending) and a wrong count fails the
+ * program: a fast wrong answer is not a result.
  */
 #define _GNU_SOURCE /* sched_setaffinity */
 #include "bench.h"
@@ -45,6 +46,9 @@ static void usage(FILE *f)
             "                       time other processes had the CPU) or\n"
             "                       wall time; CSV and JSON have both\n"
             "      --cpu K          pin the process to CPU K\n"
+            "      --drop-ops K     testing: give the peers K timer ops\n"
+            "                       fewer than C; every timer run must\n"
+            "                       then fail its operation count check\n"
             "  -q, --quiet          no table on stdout\n"
             "  -l, --list           list the peers and modes of this build\n"
             "  -h, --help           this text\n");
@@ -221,7 +225,15 @@ static void set_defaults(struct plan *p)
                     add_entry(p, bench_peers[i], (enum bench_mode)k);
 }
 
-enum { OPT_CSV = 256, OPT_JSON, OPT_TURN, OPT_COMPACT, OPT_CPU, OPT_CLOCK };
+enum {
+    OPT_CSV = 256,
+    OPT_JSON,
+    OPT_TURN,
+    OPT_COMPACT,
+    OPT_CPU,
+    OPT_CLOCK,
+    OPT_DROP_OPS
+};
 
 /* Pins the process to one CPU: fewer migrations, a little less noise. */
 static int pin_cpu(const char *arg)
@@ -259,6 +271,7 @@ static int parse_args(int argc, char **argv, struct plan *p)
         {"compact", no_argument, 0, OPT_COMPACT},
         {"cpu", required_argument, 0, OPT_CPU},
         {"clock", required_argument, 0, OPT_CLOCK},
+        {"drop-ops", required_argument, 0, OPT_DROP_OPS},
         {"list", no_argument, 0, 'l'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -275,6 +288,10 @@ static int parse_args(int argc, char **argv, struct plan *p)
             break;
         case OPT_TURN:
             if (parse_int(optarg, &p->turn_every, 1) != 0)
+                goto bad_number;
+            break;
+        case OPT_DROP_OPS:
+            if (parse_int(optarg, &p->drop_ops, 0) != 0)
                 goto bad_number;
             break;
         case 'p':
@@ -354,8 +371,10 @@ static uint64_t rng_next(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-/* Timeouts 10-70 s: far enough that none fires during a run. */
-static int make_timer_work(const struct timer_spec *t, int turn_every,
+/* Timeouts 10-70 s: far enough that none fires during a run.  The peers
+ * are handed t->ops - drop operations (drop is 0 but for --drop-ops); the
+ * runs are checked against t->ops. */
+static int make_timer_work(const struct timer_spec *t, int turn_every, int drop,
                            struct timer_cfg *cfg, int **tmo, int **victim)
 {
     uint64_t seed = 0x65656c;
@@ -368,7 +387,7 @@ static int make_timer_work(const struct timer_spec *t, int turn_every,
     for (int i = 0; i < t->ops; i++)
         (*victim)[i] = (int)(rng_next(&seed) % (uint64_t)t->standing);
     cfg->standing = t->standing;
-    cfg->ops = t->ops;
+    cfg->ops = t->ops > drop ? t->ops - drop : 0;
     cfg->turn_every = turn_every;
     cfg->timeout_ms = *tmo;
     cfg->victim = *victim;
@@ -401,8 +420,8 @@ int main(int argc, char **argv)
     struct timer_cfg tc[MAX_CFG];
     int *tmo[MAX_CFG] = {0}, *vic[MAX_CFG] = {0};
     for (int i = 0; p.do_timers && i < p.nt; i++)
-        if (make_timer_work(&p.t[i], p.turn_every, &tc[i], &tmo[i], &vic[i]) !=
-            0) {
+        if (make_timer_work(&p.t[i], p.turn_every, p.drop_ops, &tc[i], &tmo[i],
+                            &vic[i]) != 0) {
             fprintf(stderr, "eel-bench-dispatch: out of memory\n");
             return 1;
         }

@@ -109,7 +109,7 @@ static int timers_on(const char *backend, const struct timer_cfg *cfg,
                      struct run_result *res)
 {
     eel_event_id *id = calloc((size_t)cfg->standing, sizeof(*id));
-    long errors = 0;
+    long errors = 0, done = 0;
     if (!id || start_loop(backend, 0) != 0) {
         free(id);
         return -1;
@@ -131,6 +131,8 @@ static int timers_on(const char *backend, const struct timer_cfg *cfg,
             errors++;
         if ((id[j] = eel_add_timer(g, on_timer, NULL, tmo[k])) == 0)
             errors++;
+        else
+            done++;
         if ((k + 1) % cfg->turn_every == 0 && eel_run(EEL_RUN_NOWAIT) < 0)
             errors++;
     }
@@ -141,7 +143,7 @@ static int timers_on(const char *backend, const struct timer_cfg *cfg,
     free(id);
     stamp_phases(res, t0, t1, t2);
     res->callbacks = timer_fired;
-    res->reads = cfg->ops;
+    res->ops = done;
     res->errors = errors;
     return 0;
 }

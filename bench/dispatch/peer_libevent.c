@@ -144,7 +144,7 @@ static int evt_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
     if (!is_libevent())
         return -1;
     struct event **ev = calloc((size_t)cfg->standing, sizeof(*ev));
-    long errors = 0;
+    long errors = 0, done = 0;
     base = event_base_new();
     if (!ev || !base) {
         fprintf(stderr, "libevent: cannot create the base\n");
@@ -178,7 +178,10 @@ static int evt_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
         struct timeval tv = ms_tv(tmo[k]);
         if (mode == MODE_ONESHOT)
             errors += evtimer_del(e) != 0;
-        errors += evtimer_add(e, &tv) != 0;
+        if (evtimer_add(e, &tv) != 0)
+            errors++;
+        else
+            done++;
         if ((k + 1) % cfg->turn_every == 0)
             event_base_loop(base, EVLOOP_NONBLOCK);
     }
@@ -194,7 +197,7 @@ static int evt_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
     free(ev);
     stamp_phases(res, t0, t1, t2);
     res->callbacks = timer_fired;
-    res->reads = cfg->ops;
+    res->ops = done;
     res->errors = errors;
     res->extra = active;
     return 0;

@@ -119,7 +119,7 @@ static int uv_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
 {
     uv_loop_t loop;
     uv_timer_t *t = calloc((size_t)cfg->standing, sizeof(*t));
-    long errors = 0;
+    long errors = 0, done = 0;
     if (!t || uv_loop_init(&loop) != 0) {
         fprintf(stderr, "libuv: cannot create the loop\n");
         free(t);
@@ -140,7 +140,10 @@ static int uv_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
         uv_timer_t *w = &t[cfg->victim[k]];
         if (mode == MODE_ONESHOT)
             errors += uv_timer_stop(w) != 0;
-        errors += uv_timer_start(w, on_timer, (uint64_t)tmo[k], 0) != 0;
+        if (uv_timer_start(w, on_timer, (uint64_t)tmo[k], 0) != 0)
+            errors++;
+        else
+            done++;
         if ((k + 1) % cfg->turn_every == 0)
             uv_run(&loop, UV_RUN_NOWAIT);
     }
@@ -153,7 +156,7 @@ static int uv_timers_run(enum bench_mode mode, const struct timer_cfg *cfg,
     free(t);
     stamp_phases(res, t0, t1, t2);
     res->callbacks = timer_fired;
-    res->reads = cfg->ops;
+    res->ops = done;
     res->errors = errors;
     res->extra = active;
     return 0;
