@@ -2,7 +2,9 @@
 # cli_test.sh - eelstatechart's command line and failure modes: parse
 # errors exit 2 with clang's diagnostics, empty programs give an empty
 # chart and a message, bad options exit 2, dot output is valid Graphviz,
-# SVG carries the registration sites as tooltips, -o writes a file, and
+# SVG carries the registration sites as tooltips, -o writes a file, JSON
+# escapes control characters per RFC 8259, an
+# entry qualified by its file (name@file) works like its plain name, and
 # -p BUILD_DIR gives the same chart as the files and flags.
 # Usage: cli_test.sh TOOL REPO
 set -u
@@ -44,6 +46,31 @@ check "--help documents -p" grep -q -- "-p BUILD_DIR" "$tmp/out"
 "$tool" --entry no_such_fn "$fx/fetch/fetch.c" -- -I"$repo/include" \
     >/dev/null 2>"$tmp/err"
 check "unknown --entry exits 2" test $? -eq 2
+
+# Control characters in a file name: the JSON escapes of RFC 8259 (raw
+# bytes checked: \r, not \u000d), as eelverify's SARIF writes them.
+cp "$fx/fnptr/fnptr.c" "$tmp/ctl"$'\r\b\f\x01'".c"
+"$tool" -f json "$tmp/ctl"$'\r\b\f\x01'".c" -- -I"$repo/include" \
+    >"$tmp/ctl.json" 2>/dev/null
+check "JSON escapes control characters" \
+    grep -qF '/ctl\r\b\f\u0001.c"' "$tmp/ctl.json"
+
+# An entry qualified by its file: the static of that file, no warning
+# about main, and for a unique function the same chart as its C name.
+mt() { "$tool" -f json "$@" "$fx/multitu/client.c" "$fx/multitu/server.c" \
+    -- -I"$repo/include"; }
+mt --entry on_read@server.c >"$tmp/q.json" 2>"$tmp/err"
+check "--entry name@file exits 0" test $? -eq 0
+check "--entry name@file warns nothing" test ! -s "$tmp/err"
+check "--entry name@file starts at that static" \
+    grep -q '"id": "on_read@server.c", "kind": "entry"' "$tmp/q.json"
+mt --entry main >"$tmp/plain.json" 2>"$tmp/err-plain"
+mt --entry main@client.c 2>"$tmp/err" |
+    sed 's/"entry": "main@client.c"/"entry": "main"/' >"$tmp/q.json"
+check "--entry main@file charts like --entry main" \
+    diff -u "$tmp/plain.json" "$tmp/q.json"
+check "--entry main@file warns like --entry main" \
+    diff -u "$tmp/err-plain" "$tmp/err"
 
 "$tool" "$fx/fetch/fetch.c" -o "$tmp/fetch.dot" -- -I"$repo/include"
 check "-o writes the dot file" grep -q "digraph" "$tmp/fetch.dot"

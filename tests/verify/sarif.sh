@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --sarif: the file is SARIF 2.1.0 with the eel-* rules, one result per
 # finding (rule id, location) and the path as a codeFlow whose locations
-# match the text notes; a clean program gives an empty results array.
+# match the text notes; a clean program gives an empty results array;
+# control characters are escaped as RFC 8259 and RFC 3986 ask.
 # shellcheck disable=SC2016 # jq programs, not shell expansions
 set -u
 tool=$1 inc=$(cd "$2" && pwd) fx=$3
@@ -40,5 +41,15 @@ t stdout '.runs[0].results[0].ruleId == "eel-use-after-delete"' "$tmp/stdout.sar
 "$tool" --sarif /nonexistent/dir/x.sarif "$fx/use_after_delete_clean.c" -- -I"$inc" >/dev/null 2>&1
 if [ $? = 2 ]; then echo "ok unwritable"; passes=$((passes + 1)); else
     echo "FAIL unwritable: want exit 2"; fails=$((fails + 1)); fi
+# Control characters in a file name: JSON escapes per RFC 8259 in the
+# messages (raw bytes checked: jq would decode any valid spelling), and
+# percent-encoded in the URI.
+ctl="$tmp/ctl"$'\r\b\f\x01'".c"
+cp "$fx/chain3_leak.c" "$ctl"
+"$tool" --sarif "$tmp/ctl.sarif" "$ctl" -- -I"$inc" >/dev/null 2>&1
+if grep -qF 'ctl\r\b\f\u0001.c:30' "$tmp/ctl.sarif"; then
+    echo "ok control-chars-escaped"; passes=$((passes + 1)); else
+    echo "FAIL control-chars-escaped"; fails=$((fails + 1)); fi
+t control-chars-uri '.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri | endswith("ctl%0D%08%0C%01.c")' "$tmp/ctl.sarif"
 echo "$passes passed, $fails failed"
 [ $fails = 0 ]

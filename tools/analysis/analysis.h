@@ -57,8 +57,8 @@ typedef int (*ea_cli_fn)(void *ctx, int id, const char *value);
 
 enum ea_cli_result {
     EA_CLI_OK = 0,
-    EA_CLI_HELP = 1,  /* -h/--help seen: print usage, exit 0 */
-    EA_CLI_ERROR = 2, /* message already printed to stderr: exit 2 */
+    EA_CLI_HELP = 1,   /* -h/--help seen: print usage, exit 0 */
+    EA_CLI_ERROR = 2,  /* message already printed to stderr: exit 2 */
     EA_CLI_VERSION = 3 /* --version seen */
 };
 
@@ -67,9 +67,9 @@ enum ea_cli_result {
  * --build-dir, -v/--verbose, -h/--help, --version, `--`, positional files,
  * and the tool's options.  Needs at least one file or -p. */
 enum ea_cli_result ea_cli_parse(int argc, char **argv,
-                                const struct ea_cli_option *opts,
-                                size_t nopts, ea_cli_fn fn, void *ctx,
-                                struct ea_input *in, const char *prog);
+                                const struct ea_cli_option *opts, size_t nopts,
+                                ea_cli_fn fn, void *ctx, struct ea_input *in,
+                                const char *prog);
 void ea_input_free(struct ea_input *in);
 /* The usage lines every tool shares (the input part), for --help. */
 void ea_cli_print_input_usage(FILE *out);
@@ -159,19 +159,19 @@ struct ea_expr {
     int arrow;        /* FIELD: `->` (1) or `.` (0) */
     int postfix;      /* UNOP: x++ / x-- */
     struct ea_expr *lhs, *rhs, *third;
-    struct ea_var *var;           /* VAR */
-    struct ea_function *func;     /* FUNC (NULL: declared, not defined) */
-    struct ea_call *call;         /* CALL */
-    const char *sym;              /* VAR/FUNC/FIELD: clang USR of the
-                                     declaration (a field's names its
-                                     struct: "c:@S@uri@FI@gid") */
-    const char *path;             /* access path of VAR/FIELD chains
-                                     ("uri->gid", "c.g", "*p"), else NULL;
-                                     equal strings == same storage */
-    struct ea_var *root;          /* the variable at the root of path */
-    int is_group_id;              /* the expression's type is eel_group_id */
-    int is_callback_type;         /* the expression's type is eel_callback
-                                     (or a pointer to such a function) */
+    struct ea_var *var;       /* VAR */
+    struct ea_function *func; /* FUNC (NULL: declared, not defined) */
+    struct ea_call *call;     /* CALL */
+    const char *sym;          /* VAR/FUNC/FIELD: clang USR of the
+                                 declaration (a field's names its
+                                 struct: "c:@S@uri@FI@gid") */
+    const char *path;         /* access path of VAR/FIELD chains
+                                 ("uri->gid", "c.g", "*p"), else NULL;
+                                 equal strings == same storage */
+    struct ea_var *root;      /* the variable at the root of path */
+    int is_group_id;          /* the expression's type is eel_group_id */
+    int is_callback_type;     /* the expression's type is eel_callback
+                                 (or a pointer to such a function) */
     struct ea_loc loc;
 };
 
@@ -197,9 +197,9 @@ struct ea_var {
 /* ---- Calls --------------------------------------------------------------- */
 
 struct ea_call {
-    const char *callee_name;    /* direct call: function name; else NULL */
-    struct ea_function *callee; /* direct call to a defined function */
-    enum ea_eel_op eel_op;      /* libeel function called, or EA_EEL_NONE */
+    const char *callee_name;     /* direct call: function name; else NULL */
+    struct ea_function *callee;  /* direct call to a defined function */
+    enum ea_eel_op eel_op;       /* libeel function called, or EA_EEL_NONE */
     struct ea_expr *callee_expr; /* indirect call: the pointer expression */
     struct ea_expr **args;
     size_t nargs;
@@ -236,7 +236,7 @@ struct ea_cb_targets {
     const struct ea_var *param; /* expression is this parameter, or NULL */
     int guessed; /* funcs are only the signature fallback (nothing was
                     stored there): every address-taken eel_callback */
-    const char *unresolved;     /* non-NULL text when nothing was found */
+    const char *unresolved; /* non-NULL text when nothing was found */
 };
 struct ea_cb_targets ea_resolve_callback(struct ea_program *prog,
                                          const struct ea_expr *e);
@@ -254,11 +254,11 @@ enum ea_action_kind {
 
 struct ea_action {
     enum ea_action_kind kind;
-    struct ea_call *call;     /* CALL */
+    struct ea_call *call;      /* CALL */
     struct ea_expr *lhs, *rhs; /* ASSIGN (rhs NULL for `int x;`: then no
                                  action is emitted at all), RETURN: rhs */
-    const char *op;           /* ASSIGN: "=", "+=", "++", ... */
-    int decl;                 /* ASSIGN from a declaration */
+    const char *op;            /* ASSIGN: "=", "+=", "++", ... */
+    int decl;                  /* ASSIGN from a declaration */
     struct ea_loc loc;
 };
 
@@ -333,7 +333,7 @@ struct ea_function {
     int address_taken;    /* used as a value anywhere */
     int noreturn;
     struct ea_loc loc;     /* of the definition's name */
-    struct ea_loc end_loc; /* closing brace */
+    struct ea_loc end_loc; /* where the closing brace `}` is */
     const char *file;      /* file of the definition */
     struct ea_var **params;
     size_t nparams;
@@ -355,7 +355,7 @@ struct ea_program {
     size_t nglobals;
     const char **files; /* translation units analysed */
     size_t nfiles;
-    size_t neel_calls;  /* libeel calls in all function bodies */
+    size_t neel_calls;   /* libeel calls in all function bodies */
     int eel_header_seen; /* some TU declared eel_add_read etc. */
     void *priv;          /* the core's private state */
 };
@@ -380,6 +380,13 @@ struct ea_function *ea_function_by_name(struct ea_program *prog,
                                         const char *name);
 struct ea_function *ea_function_by_uname(struct ea_program *prog,
                                          const char *uname);
+
+/* ---- Output ------------------------------------------------------------ */
+
+/* Writes s (NULL: empty) as a quoted JSON string, escaped per RFC 8259:
+ * \" \\ \b \f \n \r \t, \u00xx for the other control characters;
+ * shared so every tool's JSON and SARIF escape alike. */
+void ea_json_string(FILE *out, const char *s);
 
 /* Debug dump of a function's CFG (used by the CFG tests; stable format,
  * documented in tests/analysis). */

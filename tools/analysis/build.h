@@ -46,21 +46,23 @@ struct ea_fb {
     struct ea_vec nodes, calls, locals;
     struct ea_local *lmap; /* locals and params by cursor */
     size_t nl, capl;
-    struct ea_map labels;  /* label name -> node */
-    struct ea_map placed;  /* label name -> (void*)1 once its statement seen */
-    struct ea_vec igotos;  /* nodes ending in `goto *p` */
-    struct ea_node *cur;   /* node receiving actions; NULL = unreachable */
+    struct ea_map labels; /* label name -> node */
+    struct ea_map placed; /* label name -> (void*)1 once its statement seen */
+    struct ea_vec igotos; /* nodes ending in `goto *p` */
+    struct ea_node *cur;  /* node receiving actions; NULL = unreachable */
     struct ea_jump_ctx jc;
 };
 
 /* Source helpers (load.c). */
 struct ea_loc ea_cursor_loc(struct ea_tu *t, CXCursor c);
+/* Where c's last token starts (a definition's closing brace): libclang's
+ * extents end one character past that token, a column no user wrote. */
+struct ea_loc ea_cursor_last_token_loc(struct ea_tu *t, CXCursor c);
 const char *ea_cursor_text(struct ea_tu *t, CXCursor c);
 /* Source text between two cursors (end of a, start of b), without
  * whitespace, comments or parentheses; NULL if not readable. */
-const char *ea_text_between(struct ea_tu *t, CXCursor a, int a_end,
-                            CXCursor b, int b_start, char *buf,
-                            size_t bufsize);
+const char *ea_text_between(struct ea_tu *t, CXCursor a, int a_end, CXCursor b,
+                            int b_start, char *buf, size_t bufsize);
 const char *ea_usr(struct ea_tu *t, CXCursor c);
 int ea_type_is_group_id(CXType t);
 int ea_type_is_callback(CXType t);
@@ -95,6 +97,11 @@ struct ea_var *ea_add_local(struct ea_fb *fb, CXCursor decl,
                             enum ea_var_kind kind, int index);
 struct ea_var *ea_global_var(struct ea_tu *t, CXCursor decl);
 void ea_record_fp_init(struct ea_tu *t, const char *key, CXCursor init);
+/* Appends the assignment `lhs op rhs` (decl: from a declaration) to the
+ * current node and records what it stores into function pointers, so
+ * declarations and assignments share one set of rules. */
+void ea_emit_assign(struct ea_fb *fb, struct ea_expr *lhs, struct ea_expr *rhs,
+                    const char *op, int decl, CXCursor at);
 int ea_const_int(CXCursor c, long long *out);
 
 #endif

@@ -160,8 +160,8 @@ static void build_decl(struct ea_fb *fb, CXCursor c)
         CXCursor init = clang_Cursor_getVarDeclInitializer(kids[i]);
         if (clang_Cursor_isNull(init))
             continue;
-        struct ea_expr *lhs = ea_alloc(&ea_priv(fb->tu->prog)->arena,
-                                       sizeof(*lhs));
+        struct ea_expr *lhs =
+            ea_alloc(&ea_priv(fb->tu->prog)->arena, sizeof(*lhs));
         lhs->kind = EA_E_VAR;
         lhs->var = lhs->root = v;
         lhs->name = lhs->path = lhs->text = v->name;
@@ -170,22 +170,9 @@ static void build_decl(struct ea_fb *fb, CXCursor c)
         lhs->is_callback_type = v->is_callback_type;
         lhs->loc = v->loc;
         struct ea_expr *rhs = ea_lower(fb, init);
-        struct ea_action a = {.kind = EA_ACT_ASSIGN,
-                              .lhs = lhs,
-                              .rhs = rhs,
-                              .op = "=",
-                              .decl = 1};
-        ea_add_action(fb, a, kids[i]);
-        struct ea_program *prog = fb->tu->prog;
-        const char *key = ea_fp_key(prog, lhs);
-        const struct ea_expr *r = ea_expr_strip(rhs);
-        const char *from = r && r->is_callback_type ? ea_fp_key(prog, r) : NULL;
-        if (key && r && r->kind == EA_E_FUNC && r->sym)
-            ea_fp_record(prog, key, r->sym, NULL);
-        else if (key && from)
-            ea_fp_record(prog, key, NULL, from);
-        else if (key)
-            ea_record_fp_init(fb->tu, NULL, init);
+        ea_emit_assign(fb, lhs, rhs, "=", 1, kids[i]);
+        /* Function names in a record initialiser, stored by field. */
+        ea_record_fp_init(fb->tu, NULL, init);
     }
     free(kids);
 }
@@ -280,8 +267,8 @@ static void for_parts(struct ea_fb *fb, CXCursor fs, CXCursor *k, unsigned n,
         unsigned off;
         CXFile cf;
         clang_getExpansionLocation(
-            clang_getRangeStart(clang_getCursorExtent(k[i])), &cf, NULL,
-            NULL, &off);
+            clang_getRangeStart(clang_getCursorExtent(k[i])), &cf, NULL, NULL,
+            &off);
         int slot;
         if (ns == 2 && cf == f)
             slot = off < semi[0] ? 0 : off < semi[1] ? 1 : 2;
@@ -370,8 +357,7 @@ static void build_case(struct ea_fb *fb, CXCursor c, CXCursor *k, unsigned n,
         ea_build_stmt(fb, k[n - 1]);
 }
 
-static void build_return(struct ea_fb *fb, CXCursor c, CXCursor *k,
-                         unsigned n)
+static void build_return(struct ea_fb *fb, CXCursor c, CXCursor *k, unsigned n)
 {
     struct ea_expr *v = n > 0 && ea_is_expr(k[0]) ? ea_lower(fb, k[0]) : NULL;
     struct ea_node *r = ea_new_node(fb, EA_N_RETURN, c);
@@ -443,8 +429,7 @@ void ea_build_stmt(struct ea_fb *fb, CXCursor c)
         break;
     case CXCursor_BreakStmt:
         if (fb->jc.brk && fb->cur)
-            ea_add_edge(fb->cur, fb->jc.brk, EA_EDGE_ALWAYS,
-                        EA_EDGE_F_BREAK);
+            ea_add_edge(fb->cur, fb->jc.brk, EA_EDGE_ALWAYS, EA_EDGE_F_BREAK);
         fb->cur = NULL;
         break;
     case CXCursor_ContinueStmt:
@@ -460,8 +445,7 @@ void ea_build_stmt(struct ea_fb *fb, CXCursor c)
         const char *name = ea_str(fb->tu, clang_getCursorSpelling(c));
         lab = label_node(fb, name, c);
         lab->loc = ea_cursor_loc(fb->tu, c);
-        ea_map_put(&fb->placed, &ea_priv(fb->tu->prog)->arena, name,
-                   (void *)1);
+        ea_map_put(&fb->placed, &ea_priv(fb->tu->prog)->arena, name, (void *)1);
         ea_flow_to(fb, lab, 0);
         for (unsigned i = 0; i < n; i++)
             ea_build_stmt(fb, k[i]);

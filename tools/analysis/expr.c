@@ -217,15 +217,11 @@ static int has_effects(CXCursor c)
     return hit;
 }
 
-static void emit_assign(struct ea_fb *fb, struct ea_expr *lhs,
-                        struct ea_expr *rhs, const char *op, int decl,
-                        CXCursor at)
+void ea_emit_assign(struct ea_fb *fb, struct ea_expr *lhs, struct ea_expr *rhs,
+                    const char *op, int decl, CXCursor at)
 {
-    struct ea_action a = {.kind = EA_ACT_ASSIGN,
-                          .lhs = lhs,
-                          .rhs = rhs,
-                          .op = op,
-                          .decl = decl};
+    struct ea_action a = {
+        .kind = EA_ACT_ASSIGN, .lhs = lhs, .rhs = rhs, .op = op, .decl = decl};
     ea_add_action(fb, a, at);
     if (rhs && strcmp(op, "=") == 0)
         fp_store(fb, ea_fp_key(fb->tu->prog, lhs), rhs);
@@ -266,9 +262,9 @@ static struct ea_expr *lower_declref(struct ea_fb *fb, CXCursor c)
         e->path = var->name;
         e->sym = ea_usr(fb->tu, d);
         if (!*e->sym)
-            e->sym = ea_printf(arena(fb), "%s@%s:%u", var->name,
-                               var->loc.file ? var->loc.file : "?",
-                               var->loc.line);
+            e->sym =
+                ea_printf(arena(fb), "%s@%s:%u", var->name,
+                          var->loc.file ? var->loc.file : "?", var->loc.line);
         return e;
     }
     return new_expr(fb, EA_E_UNKNOWN, c);
@@ -342,6 +338,14 @@ void ea_record_fp_init(struct ea_tu *t, const char *key, CXCursor init)
             ea_fp_record(t->prog, key, ea_usr(t, d), NULL);
         return;
     }
+    if (k == CXCursor_ConditionalOperator) { /* either arm may be stored */
+        unsigned n;
+        CXCursor *kids = ea_children(s, &n);
+        for (unsigned i = 1; i < n; i++)
+            ea_record_fp_init(t, key, kids[i]);
+        free(kids);
+        return;
+    }
     if (k != CXCursor_InitListExpr)
         return;
     CXType ty = clang_getCanonicalType(clang_getCursorType(s));
@@ -413,9 +417,9 @@ struct ea_expr *ea_lower(struct ea_fb *fb, CXCursor c)
     }
 }
 
-static const char *const unops[] = {"++", "--", "!", "~", "-", "+",
-                                    "&",  "*",  "__extension__",
-                                    "__real__", "__imag__"};
+static const char *const unops[] = {
+    "++",       "--",      "!", "~", "-", "+", "&", "*", "__extension__",
+    "__real__", "__imag__"};
 
 static struct ea_expr *lower_unop(struct ea_fb *fb, CXCursor c)
 {
@@ -450,21 +454,20 @@ static struct ea_expr *lower_unop(struct ea_fb *fb, CXCursor c)
         e->root = e->lhs->root;
     }
     if (strcmp(known, "++") == 0 || strcmp(known, "--") == 0)
-        emit_assign(fb, e->lhs, NULL, known, 0, c);
+        ea_emit_assign(fb, e->lhs, NULL, known, 0, c);
     return e;
 }
 
 static const char *const binops[] = {
-    "<<=", ">>=", "&&", "||", "==", "!=", "<=", ">=", "<<", ">>", "+=",
-    "-=",  "*=",  "/=", "%=", "&=", "|=", "^=", "<",  ">",  "+",  "-",
-    "*",   "/",   "%",  "&",  "|",  "^",  "=",  ","};
+    "<<=", ">>=", "&&", "||", "==", "!=", "<=", ">=", "<<", ">>",
+    "+=",  "-=",  "*=", "/=", "%=", "&=", "|=", "^=", "<",  ">",
+    "+",   "-",   "*",  "/",  "%",  "&",  "|",  "^",  "=",  ","};
 
 /* `l && r` / `l || r` whose r has effects, in a value context: l is
  * split like any condition (so branch nodes test simple conditions) and r
  * gets its own node; the expression keeps l as text only. */
-static struct ea_expr *lower_short_circuit(struct ea_fb *fb,
-                                           struct ea_expr *e, CXCursor l,
-                                           CXCursor r, int is_and)
+static struct ea_expr *lower_short_circuit(struct ea_fb *fb, struct ea_expr *e,
+                                           CXCursor l, CXCursor r, int is_and)
 {
     e->lhs = new_expr(fb, EA_E_UNKNOWN, l);
     struct ea_node *run = ea_new_node(fb, EA_N_LABEL, r);
@@ -507,7 +510,7 @@ static struct ea_expr *lower_binop(struct ea_fb *fb, CXCursor c, int compound)
     e->lhs = ea_lower(fb, l);
     e->rhs = ea_lower(fb, r);
     if (assign)
-        emit_assign(fb, e->lhs, e->rhs, known, 0, c);
+        ea_emit_assign(fb, e->lhs, e->rhs, known, 0, c);
     return e;
 }
 

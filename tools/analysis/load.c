@@ -29,14 +29,7 @@ static struct ea_function *new_function(struct ea_tu *t, CXCursor c,
     f->noreturn = ea_cursor_is_noreturn(c);
     f->loc = ea_cursor_loc(t, c);
     f->file = f->loc.file;
-    CXSourceRange r = clang_getCursorExtent(c);
-    CXFile file;
-    unsigned line, col;
-    clang_getExpansionLocation(clang_getRangeEnd(r), &file, &line, &col,
-                               NULL);
-    f->end_loc.file = f->file;
-    f->end_loc.line = line;
-    f->end_loc.col = col;
+    f->end_loc = ea_cursor_last_token_loc(t, c);
     return f;
 }
 
@@ -47,8 +40,8 @@ static void compact(struct ea_fb *fb)
     struct ea_node **v = (struct ea_node **)fb->nodes.v;
     for (size_t i = 2; i < fb->nodes.n; i++) {
         struct ea_node *n = v[i];
-        if (n->kind != EA_N_LABEL || n->label || n->loop_head ||
-            n->nactions || n->nsucc != 1 || n->succ[0].kind != EA_EDGE_ALWAYS ||
+        if (n->kind != EA_N_LABEL || n->label || n->loop_head || n->nactions ||
+            n->nsucc != 1 || n->succ[0].kind != EA_EDGE_ALWAYS ||
             n->succ[0].to == n)
             continue;
         struct ea_node *to = n->succ[0].to;
@@ -63,8 +56,8 @@ static void compact(struct ea_fb *fb)
         }
         /* Replace n in to's predecessors with n's predecessors. */
         size_t np = 0;
-        struct ea_node **pred = ea_xmalloc((to->npred + n->npred + 1) *
-                                           sizeof(*pred));
+        struct ea_node **pred =
+            ea_xmalloc((to->npred + n->npred + 1) * sizeof(*pred));
         for (size_t p = 0; p < to->npred; p++)
             if (to->pred[p] != n)
                 pred[np++] = to->pred[p];
@@ -122,8 +115,8 @@ void ea_build_function(struct ea_tu *t, CXCursor c, struct ea_function *f)
     f->nparams = np > 0 ? (size_t)np : 0;
     f->params = ea_alloc(a, (f->nparams + 1) * sizeof(*f->params));
     for (int i = 0; i < np; i++)
-        f->params[i] = ea_add_local(&fb, clang_Cursor_getArgument(c, (unsigned)i),
-                                    EA_VAR_PARAM, i);
+        f->params[i] = ea_add_local(
+            &fb, clang_Cursor_getArgument(c, (unsigned)i), EA_VAR_PARAM, i);
     unsigned n;
     CXCursor *kids = ea_children(c, &n);
     fb.cur = f->cfg.entry;
@@ -197,8 +190,7 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent,
         struct ea_var *v = ea_global_var(t, c);
         CXCursor init = clang_Cursor_getVarDeclInitializer(c);
         if (!clang_Cursor_isNull(init)) {
-            const char *key =
-                ea_printf(&p->arena, "v:%s", ea_usr(t, c));
+            const char *key = ea_printf(&p->arena, "v:%s", ea_usr(t, c));
             ea_record_fp_init(t, v->is_callback_type ? key : NULL, init);
         }
     }
@@ -214,7 +206,8 @@ static int print_diagnostics(CXTranslationUnit tu, FILE *diag, int verbose)
         enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
         if (sev >= CXDiagnostic_Error)
             errors++;
-        if (sev >= CXDiagnostic_Error || (verbose && sev >= CXDiagnostic_Warning)) {
+        if (sev >= CXDiagnostic_Error ||
+            (verbose && sev >= CXDiagnostic_Warning)) {
             CXString s = clang_formatDiagnostic(
                 d, clang_defaultDiagnosticDisplayOptions());
             fprintf(diag, "%s\n", clang_getCString(s));
@@ -242,16 +235,18 @@ static enum ea_load_status parse_one(struct ea_program *prog, CXIndex idx,
         err = clang_parseTranslationUnit2FullArgv(idx, NULL, args, nargs, NULL,
                                                   0, opts, &tu);
     else
-        err = clang_parseTranslationUnit2(idx, file, args, nargs, NULL, 0,
-                                          opts, &tu);
+        err = clang_parseTranslationUnit2(idx, file, args, nargs, NULL, 0, opts,
+                                          &tu);
     if (err != CXError_Success || !tu) {
         fprintf(diag, "%s: error: clang could not parse this file (code %d)\n",
                 file, (int)err);
         return EA_LOAD_PARSE;
     }
     if (print_diagnostics(tu, diag, verbose) > 0) {
-        fprintf(diag, "%s: error: the file does not compile; fix the errors "
-                      "above (or the flags after --)\n", file);
+        fprintf(diag,
+                "%s: error: the file does not compile; fix the errors "
+                "above (or the flags after --)\n",
+                file);
         clang_disposeTranslationUnit(tu);
         return EA_LOAD_PARSE;
     }
@@ -264,8 +259,7 @@ static enum ea_load_status parse_one(struct ea_program *prog, CXIndex idx,
     for (size_t i = 0; mf && i < t.nfiles; i++)
         if (t.files[i].file == mf)
             name = t.files[i].name;
-    ea_vec_push(&p->tu_names,
-                (void *)ea_intern(&p->strings, &p->arena, name));
+    ea_vec_push(&p->tu_names, (void *)ea_intern(&p->strings, &p->arena, name));
     free(t.files);
     clang_disposeTranslationUnit(tu);
     return EA_LOAD_OK;
@@ -339,12 +333,14 @@ static enum ea_load_status load_db(struct ea_program *prog, CXIndex idx,
                     argv[j] = clang_getCString(as[j]);
                 }
                 if (chdir(d) != 0) {
-                    fprintf(diag, "%s: error: cannot enter the build "
-                                  "directory\n", d);
+                    fprintf(diag,
+                            "%s: error: cannot enter the build "
+                            "directory\n",
+                            d);
                     st = EA_LOAD_USAGE;
                 } else {
-                    st = parse_one(prog, idx, file, argv, (int)na, 1, d,
-                                   diag, in->verbose, funcs);
+                    st = parse_one(prog, idx, file, argv, (int)na, 1, d, diag,
+                                   in->verbose, funcs);
                     ncmd_total++;
                 }
                 if (cwd >= 0 && fchdir(cwd) != 0)
@@ -400,10 +396,10 @@ static struct ea_program *load(const struct ea_input *in, FILE *diag,
                            NULL, diag, in->verbose, &funcs);
     }
     clang_disposeIndex(idx);
-    prog->functions = (struct ea_function **)ea_vec_finish(
-        &p->arena, &funcs, &prog->nfunctions);
-    prog->files = (const char **)ea_vec_finish(
-        &p->arena, &p->tu_names, &prog->nfiles);
+    prog->functions = (struct ea_function **)ea_vec_finish(&p->arena, &funcs,
+                                                           &prog->nfunctions);
+    prog->files =
+        (const char **)ea_vec_finish(&p->arena, &p->tu_names, &prog->nfiles);
     if (st) {
         *status = st;
         ea_program_free(prog);

@@ -46,18 +46,42 @@ static struct ea_file_cache *file_entry(struct ea_tu *t, CXFile f)
     return e;
 }
 
-struct ea_loc ea_cursor_loc(struct ea_tu *t, CXCursor c)
+static struct ea_loc expansion_loc(struct ea_tu *t, CXSourceLocation s)
 {
     struct ea_loc l = {0};
     CXFile f;
     unsigned line, col, off;
-    clang_getExpansionLocation(clang_getCursorLocation(c), &f, &line, &col,
-                               &off);
+    clang_getExpansionLocation(s, &f, &line, &col, &off);
     if (!f)
         return l;
     l.file = file_entry(t, f)->name;
     l.line = line;
     l.col = col;
+    return l;
+}
+
+struct ea_loc ea_cursor_loc(struct ea_tu *t, CXCursor c)
+{
+    return expansion_loc(t, clang_getCursorLocation(c));
+}
+
+struct ea_loc ea_cursor_last_token_loc(struct ea_tu *t, CXCursor c)
+{
+    CXSourceRange r = clang_getCursorExtent(c);
+    CXToken *toks = NULL;
+    unsigned n = 0;
+    clang_tokenize(t->tu, r, &toks, &n);
+    if (n) {
+        struct ea_loc l =
+            expansion_loc(t, clang_getTokenLocation(t->tu, toks[n - 1]));
+        clang_disposeTokens(t->tu, toks, n);
+        return l;
+    }
+    /* Not tokenizable (its ends lie in different files): the extent ends
+     * one character past its last token, which ends on that line. */
+    struct ea_loc l = expansion_loc(t, clang_getRangeEnd(r));
+    if (l.col > 1)
+        l.col--;
     return l;
 }
 
@@ -90,8 +114,7 @@ static const char *collapse(struct ea_tu *t, const char *src, unsigned b,
     int space = 0;
     for (unsigned i = b; i < e && n < MAX; i++) {
         char ch = src[i];
-        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
-            ch == '\\') {
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\\') {
             space = n > 0;
             continue;
         }
@@ -139,8 +162,8 @@ static int squeeze(const char *src, unsigned b, unsigned e, char *out,
                 i++;
             continue;
         }
-        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
-            ch == '(' || ch == ')' || ch == '\\')
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '(' ||
+            ch == ')' || ch == '\\')
             continue;
         if (n + 1 >= outsize)
             return 0;
@@ -150,9 +173,8 @@ static int squeeze(const char *src, unsigned b, unsigned e, char *out,
     return n > 0;
 }
 
-const char *ea_text_between(struct ea_tu *t, CXCursor a, int a_end,
-                            CXCursor b, int b_start, char *buf,
-                            size_t bufsize)
+const char *ea_text_between(struct ea_tu *t, CXCursor a, int a_end, CXCursor b,
+                            int b_start, char *buf, size_t bufsize)
 {
     for (int spelling = 0; spelling < 2; spelling++) {
         CXSourceRange ra = clang_getCursorExtent(a);
@@ -215,9 +237,9 @@ static int is_callback_proto(CXType f)
     CXType a2 = clang_getCanonicalType(clang_getArgType(f, 2));
     int u64 = (a0.kind == CXType_ULong || a0.kind == CXType_ULongLong) &&
               clang_Type_getSizeOf(a0) == 8;
-    int vp = a1.kind == CXType_Pointer &&
-             clang_getCanonicalType(clang_getPointeeType(a1)).kind ==
-                 CXType_Void;
+    int vp =
+        a1.kind == CXType_Pointer &&
+        clang_getCanonicalType(clang_getPointeeType(a1)).kind == CXType_Void;
     return u64 && vp && a2.kind == CXType_Int;
 }
 
@@ -231,11 +253,22 @@ int ea_type_is_callback(CXType t)
 
 int ea_cursor_is_noreturn(CXCursor decl)
 {
-    static const char *const names[] = {
-        "exit",  "_exit", "_Exit", "abort", "err",   "errx",
-        "verr",  "verrx", "__assert_fail", "longjmp", "siglongjmp",
-        "pthread_exit", "__builtin_unreachable", "__stack_chk_fail",
-        "quick_exit", "__builtin_trap"};
+    static const char *const names[] = {"exit",
+                                        "_exit",
+                                        "_Exit",
+                                        "abort",
+                                        "err",
+                                        "errx",
+                                        "verr",
+                                        "verrx",
+                                        "__assert_fail",
+                                        "longjmp",
+                                        "siglongjmp",
+                                        "pthread_exit",
+                                        "__builtin_unreachable",
+                                        "__stack_chk_fail",
+                                        "quick_exit",
+                                        "__builtin_trap"};
     CXString s = clang_getCursorSpelling(decl);
     const char *n = clang_getCString(s);
     int hit = 0;

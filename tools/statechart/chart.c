@@ -15,11 +15,11 @@
 struct cstate {
     struct sc_ctx *cx;
     struct sc_result *res;
-    struct ea_map site_chart; /* NEW source key -> chart index + 1 */
-    struct ea_map store_new;  /* "storekey|newkey" -> 1 */
-    struct ea_map stored_new; /* storekey -> 1: a new group stored there */
+    struct ea_map site_chart;  /* NEW source key -> chart index + 1 */
+    struct ea_map store_new;   /* "storekey|newkey" -> 1 */
+    struct ea_map stored_new;  /* storekey -> 1: a new group stored there */
     struct ea_map store_chain; /* storekey -> 1 (a callback's own group) */
-    struct ea_map is_tcb;     /* function uname -> 1 */
+    struct ea_map is_tcb;      /* function uname -> 1 */
     const struct ea_function **roots;
     size_t nroots;
     char *reachable; /* per function id */
@@ -184,7 +184,7 @@ static enum match matches(struct cstate *st, const struct sc_chart *c,
         return M_NO;
     default:
         return c->src.kind != SC_SRC_NEW && s->key == c->src.key ? M_SAME
-                                                                   : M_NO;
+                                                                 : M_NO;
     }
 }
 
@@ -207,8 +207,7 @@ static struct sc_node *node(struct cstate *st, struct sc_chart *c,
     return n;
 }
 
-static void add_site(struct sc_edge *e, const struct sc_label *l,
-                     int from_tcb)
+static void add_site(struct sc_edge *e, const struct sc_label *l, int from_tcb)
 {
     for (size_t i = 0; i < e->nsites; i++)
         if (e->sites[i].path == l->path)
@@ -355,8 +354,7 @@ static void mark_creates(struct cstate *st, struct sc_chart *c)
         for (size_t i = 0; i < ls->n; i++) {
             if (ls->v[i]->kind != SC_NEW)
                 continue;
-            size_t idx = (size_t)ea_map_get(&st->site_chart,
-                                            ls->v[i]->src.key);
+            size_t idx = (size_t)ea_map_get(&st->site_chart, ls->v[i]->src.key);
             if (!idx)
                 continue;
             const char *id = st->res->charts[idx - 1].id;
@@ -365,8 +363,8 @@ static void mark_creates(struct cstate *st, struct sc_chart *c)
                 dup |= nd->creates[k] == id;
             if (dup)
                 continue;
-            nd->creates = ea_xrealloc(nd->creates, (nd->ncreates + 1) *
-                                                       sizeof(char *));
+            nd->creates =
+                ea_xrealloc(nd->creates, (nd->ncreates + 1) * sizeof(char *));
             nd->creates[nd->ncreates++] = id;
         }
     }
@@ -374,18 +372,43 @@ static void mark_creates(struct cstate *st, struct sc_chart *c)
 
 static void warn(struct sc_result *r, const char *msg)
 {
-    r->warnings = ea_xrealloc(r->warnings,
-                              (r->nwarnings + 1) * sizeof(*r->warnings));
+    r->warnings =
+        ea_xrealloc(r->warnings, (r->nwarnings + 1) * sizeof(*r->warnings));
     r->warnings[r->nwarnings++] = msg;
+}
+
+/* Whether f is `name@file` (file: the base name, as in unique names, or
+ * the path as given); accepted for any function, not only the statics
+ * whose unique name needs it, so a qualified entry always works. */
+static int is_qualified_name(const struct ea_function *f, const char *q)
+{
+    const char *at = strrchr(q, '@');
+    if (!at || !f->file || strlen(f->name) != (size_t)(at - q) ||
+        strncmp(f->name, q, (size_t)(at - q)) != 0)
+        return 0;
+    const char *base = strrchr(f->file, '/');
+    return !strcmp(at + 1, base ? base + 1 : f->file) ||
+           !strcmp(at + 1, f->file);
+}
+
+/* The function --entry names: unique name, C name or name@file. */
+static struct ea_function *entry_function(struct ea_program *p,
+                                          const char *entry)
+{
+    struct ea_function *e = ea_function_by_uname(p, entry);
+    if (!e)
+        e = ea_function_by_name(p, entry);
+    for (size_t i = 0; !e && i < p->nfunctions; i++)
+        if (is_qualified_name(p->functions[i], entry))
+            e = p->functions[i];
+    return e;
 }
 
 static void find_roots(struct cstate *st, const char *entry, int explicit)
 {
     struct ea_program *p = st->cx->prog;
     st->roots = ea_xmalloc((p->nfunctions + 1) * sizeof(*st->roots));
-    struct ea_function *e = ea_function_by_uname(p, entry);
-    if (!e)
-        e = ea_function_by_name(p, entry);
+    struct ea_function *e = entry_function(p, entry);
     if (e) {
         st->roots[st->nroots++] = e;
         st->entry_found = 1;
@@ -405,14 +428,12 @@ static void find_roots(struct cstate *st, const char *entry, int explicit)
         }
     }
     for (size_t f = 0; f < p->nfunctions; f++)
-        if (!used[f] && !p->functions[f]->ncallers &&
-            st->cx->labels[f].n)
+        if (!used[f] && !p->functions[f]->ncallers && st->cx->labels[f].n)
             st->roots[st->nroots++] = p->functions[f];
     free(used);
 }
 
-int sc_build_charts(struct sc_ctx *cx, const char *entry,
-                    struct sc_result *res)
+int sc_build_charts(struct sc_ctx *cx, const char *entry, struct sc_result *res)
 {
     struct cstate st = {.cx = cx, .res = res};
     memset(res, 0, sizeof(*res));
@@ -423,9 +444,12 @@ int sc_build_charts(struct sc_ctx *cx, const char *entry,
         free(st.roots);
         return -1;
     }
-    if (!ea_function_by_name(cx->prog, res->entry) && st.nroots)
-        warn(res, ea_printf(&cx->arena, "no function 'main': charting from "
-                                        "the %zu function(s) nothing calls",
+    /* Only guessed roots mean main is missing: an entry given as
+     * name@file is found although no function has that C name. */
+    if (!st.entry_found && st.nroots)
+        warn(res, ea_printf(&cx->arena,
+                            "no function 'main': charting from "
+                            "the %zu function(s) nothing calls",
                             st.nroots));
     struct ea_program *p = cx->prog;
     for (size_t f = 0; f < p->nfunctions; f++)
@@ -473,10 +497,10 @@ int sc_build_charts(struct sc_ctx *cx, const char *entry,
             struct sc_labels *ls = &cx->labels[order[o]->id];
             int here = 0;
             for (size_t i = 0; i < ls->n && !here; i++)
-                here = (ls->v[i]->kind == SC_NEW ||
-                        (c->src.kind != SC_SRC_NEW &&
-                         is_root(&st, order[o]))) &&
-                       ls->v[i]->src.key == c->src.key;
+                here =
+                    (ls->v[i]->kind == SC_NEW ||
+                     (c->src.kind != SC_SRC_NEW && is_root(&st, order[o]))) &&
+                    ls->v[i]->src.key == c->src.key;
             if (here) {
                 wl[nw].f = order[o];
                 wl[nw++].origin = 1;
@@ -503,8 +527,8 @@ int sc_build_charts(struct sc_ctx *cx, const char *entry,
         }
         ea_map_free(&seen);
         c->origin_names = ea_strdup(&cx->arena, names);
-        c->title = ea_printf(&cx->arena, "%s - %s", names,
-                             src_title(cx, &c->src));
+        c->title =
+            ea_printf(&cx->arena, "%s - %s", names, src_title(cx, &c->src));
         free(wl);
     }
     for (size_t ci = 0; ci < res->ncharts; ci++)

@@ -32,8 +32,7 @@ static int on_opt(void *ctx, int id, const char *v)
             o->fmt = FMT_JSON;
         else {
             fprintf(stderr,
-                    "eelstatechart: unknown format '%s' (dot, svg, json)\n",
-                    v);
+                    "eelstatechart: unknown format '%s' (dot, svg, json)\n", v);
             return 1;
         }
         return 0;
@@ -66,7 +65,8 @@ static void usage(FILE *out)
           "Options:\n"
           "  -f, --format=dot|svg|json  output format (default dot)\n"
           "  -o, --output=FILE          write to FILE (default stdout)\n"
-          "  -e, --entry=FUNC           start at FUNC (default main)\n"
+          "  -e, --entry=FUNC           start at FUNC (default main);\n"
+          "                             FUNC@file.c: the one in that file\n"
           "      --max-labels=N         labels kept per function (4096)\n",
           out);
     ea_cli_print_input_usage(out);
@@ -107,8 +107,8 @@ int main(int argc, char **argv)
     };
     struct opts o = {0};
     struct ea_input in;
-    enum ea_cli_result cr = ea_cli_parse(argc, argv, table, 4, on_opt, &o,
-                                         &in, "eelstatechart");
+    enum ea_cli_result cr =
+        ea_cli_parse(argc, argv, table, 4, on_opt, &o, &in, "eelstatechart");
     if (cr != EA_CLI_OK) {
         if (cr == EA_CLI_HELP)
             usage(stdout);

@@ -11,28 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void jstr(FILE *o, const char *s)
-{
-    fputc('"', o);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(o, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", o);
-        else if (c == '\t')
-            fputs("\\t", o);
-        else if (c < 0x20)
-            fprintf(o, "\\u%04x", c);
-        else
-            fputc(c, o);
-    }
-    fputc('"', o);
-}
-
 static const char *src_kind(enum sc_src_kind k)
 {
-    static const char *const n[] = {"param", "new",     "field",
+    static const char *const n[] = {"param",  "new",     "field",
                                     "global", "current", "unknown"};
     return n[k];
 }
@@ -42,11 +23,11 @@ static void json_path(FILE *o, const struct sc_hop *h)
     fputs("[", o);
     for (int first = 1; h; h = h->next, first = 0) {
         fprintf(o, "%s{\"function\": ", first ? "" : ", ");
-        jstr(o, h->func ? h->func->uname : "?");
+        ea_json_string(o, h->func ? h->func->uname : "?");
         fputs(", \"call\": ", o);
-        jstr(o, h->callee);
+        ea_json_string(o, h->callee);
         fputs(", \"file\": ", o);
-        jstr(o, h->loc.file);
+        ea_json_string(o, h->loc.file);
         fprintf(o, ", \"line\": %u, \"col\": %u}", h->loc.line, h->loc.col);
     }
     fputs("]", o);
@@ -56,10 +37,10 @@ static void json_path(FILE *o, const struct sc_hop *h)
 static void json_where(FILE *o, struct ea_loc loc, const struct ea_function *f)
 {
     fputs("\"file\": ", o);
-    jstr(o, loc.file);
+    ea_json_string(o, loc.file);
     fprintf(o, ", \"line\": %u, \"col\": %u, \"function\": ", loc.line,
             loc.col);
-    jstr(o, f ? f->uname : "?");
+    ea_json_string(o, f ? f->uname : "?");
 }
 
 static void json_site(FILE *o, const struct sc_site *s)
@@ -68,7 +49,7 @@ static void json_site(FILE *o, const struct sc_site *s)
     fputs("        {", o);
     json_where(o, last->loc, last->func);
     fputs(", \"call\": ", o);
-    jstr(o, last->callee);
+    ea_json_string(o, last->callee);
     fprintf(o, ", \"error_path\": %s, \"approximate\": %s, \"path\": ",
             s->error ? "true" : "false", s->approximate ? "true" : "false");
     json_path(o, s->path);
@@ -78,9 +59,9 @@ static void json_site(FILE *o, const struct sc_site *s)
 static void json_group(FILE *o, const struct sc_src *s)
 {
     fputs("{\"kind\": ", o);
-    jstr(o, src_kind(s->kind));
+    ea_json_string(o, src_kind(s->kind));
     fputs(", \"text\": ", o);
-    jstr(o, s->desc);
+    ea_json_string(o, s->desc);
     if (s->kind == SC_SRC_NEW) {
         fputs(", ", o);
         json_where(o, s->loc, s->func);
@@ -91,18 +72,18 @@ static void json_group(FILE *o, const struct sc_src *s)
 static void json_node(FILE *o, const struct sc_node *n, int last)
 {
     fputs("      {\"id\": ", o);
-    jstr(o, n->id);
+    ea_json_string(o, n->id);
     const char *kind = !strcmp(n->id, "delete") && !n->func ? "delete"
-                       : n->is_entry                          ? "entry"
-                       : n->func                              ? "callback"
-                                                              : "unresolved";
+                       : n->is_entry                        ? "entry"
+                       : n->func                            ? "callback"
+                                                            : "unresolved";
     fputs(", \"kind\": ", o);
-    jstr(o, kind);
+    ea_json_string(o, kind);
     if (n->func) {
         fputs(", \"function\": ", o);
-        jstr(o, n->func->name);
+        ea_json_string(o, n->func->name);
         fputs(", \"file\": ", o);
-        jstr(o, n->func->loc.file);
+        ea_json_string(o, n->func->loc.file);
         fprintf(o, ", \"line\": %u", n->func->loc.line);
     }
     fprintf(o, ", \"origin\": %s, \"timeout_callback\": %s, \"creates\": [",
@@ -110,7 +91,7 @@ static void json_node(FILE *o, const struct sc_node *n, int last)
             n->is_timeout_cb ? "true" : "false");
     for (size_t i = 0; i < n->ncreates; i++) {
         fputs(i ? ", " : "", o);
-        jstr(o, n->creates[i]);
+        ea_json_string(o, n->creates[i]);
     }
     fprintf(o, "]}%s\n", last ? "" : ",");
 }
@@ -118,13 +99,13 @@ static void json_node(FILE *o, const struct sc_node *n, int last)
 static void json_edge(FILE *o, const struct sc_edge *e, int last)
 {
     fputs("      {\"from\": ", o);
-    jstr(o, e->from);
+    ea_json_string(o, e->from);
     fputs(", \"to\": ", o);
-    jstr(o, e->to);
+    ea_json_string(o, e->to);
     fputs(", \"kind\": ", o);
-    jstr(o, e->kind);
+    ea_json_string(o, e->kind);
     fputs(", \"group\": ", o);
-    jstr(o, e->group);
+    ea_json_string(o, e->group);
     fprintf(o,
             ", \"new_group\": %s, \"flags\": {\"timeout\": %s, "
             "\"error_path\": %s, \"approximate\": %s},\n       \"sites\": [\n",
@@ -143,22 +124,22 @@ void sc_write_json(const struct sc_result *r, FILE *o)
     fputs("{\n  \"format\": \"eelstatechart\",\n  \"version\": 1,\n"
           "  \"entry\": ",
           o);
-    jstr(o, r->entry);
+    ea_json_string(o, r->entry);
     fputs(",\n  \"warnings\": [", o);
     for (size_t i = 0; i < r->nwarnings; i++) {
         fputs(i ? ", " : "", o);
-        jstr(o, r->warnings[i]);
+        ea_json_string(o, r->warnings[i]);
     }
     fputs("],\n  \"charts\": [", o);
     for (size_t c = 0; c < r->ncharts; c++) {
         const struct sc_chart *ch = &r->charts[c];
         fputs(c ? ",\n" : "\n", o);
         fputs("    {\"id\": ", o);
-        jstr(o, ch->id);
+        ea_json_string(o, ch->id);
         fputs(", \"title\": ", o);
-        jstr(o, ch->title);
+        ea_json_string(o, ch->title);
         fputs(", \"origin\": ", o);
-        jstr(o, ch->origin_names);
+        ea_json_string(o, ch->origin_names);
         fprintf(o, ", \"reachable\": %s,\n     \"group\": ",
                 ch->reachable ? "true" : "false");
         json_group(o, &ch->src);
@@ -406,13 +387,14 @@ int sc_write_svg(const struct sc_result *r, FILE *out)
         }
     }
     if (rc == 0) {
-        fprintf(out,
-                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
-                "<!-- eelstatechart: %zu chart(s), laid out by Graphviz -->\n"
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" "
-                "xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
-                "width=\"%.0fpt\" height=\"%.0fpt\" viewBox=\"0 0 %.0f %.0f\">\n",
-                r->ncharts, width, height, width, height);
+        fprintf(
+            out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+            "<!-- eelstatechart: %zu chart(s), laid out by Graphviz -->\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+            "xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+            "width=\"%.0fpt\" height=\"%.0fpt\" viewBox=\"0 0 %.0f %.0f\">\n",
+            r->ncharts, width, height, width, height);
         double y = 0;
         for (size_t i = 0; i < n; i++) {
             /* Re-open the chart's <svg> at its place, sizes in user units. */
@@ -420,8 +402,9 @@ int sc_write_svg(const struct sc_result *r, FILE *out)
             char *vb = strstr(els[i], "viewBox=\"");
             if (!rest)
                 continue;
-            fprintf(out, "<svg x=\"0\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\"",
-                    y, ws[i], hs[i]);
+            fprintf(out,
+                    "<svg x=\"0\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\"", y,
+                    ws[i], hs[i]);
             if (vb && vb < rest) {
                 char *end = strchr(vb + 9, '"');
                 if (end)

@@ -83,6 +83,19 @@ void mark_escaped(struct fctx *fc, unsigned char *s, int slot)
         mark_escaped(fc, s, st_gbind(fc, s)[slot]);
 }
 
+/* The result of call c on this path: its most recent evaluation.  A node
+ * entered again from itself (a loop of straight-line code, a computed
+ * goto) holds the previous round's result, inherited, before this
+ * round's own; only the latter is the value the expression reads. */
+static const struct callres *call_result(const struct scratch *sc,
+                                         const struct ea_call *c)
+{
+    for (int i = sc ? sc->ncalls - 1 : -1; i >= 0; i--)
+        if (sc->calls[i].call == c)
+            return &sc->calls[i];
+    return NULL;
+}
+
 int resolve_slot(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
                  const struct scratch *sc)
 {
@@ -100,11 +113,11 @@ int resolve_slot(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
         if (e->is_group_id)
             r = gfield_of(fc, s, resolve_slot(fc, s, e->lhs, sc));
         break;
-    case EA_E_CALL:
-        for (int i = 0; sc && i < sc->ncalls; i++)
-            if (sc->calls[i].call == e->call)
-                r = sc->calls[i].slot;
+    case EA_E_CALL: {
+        const struct callres *cr = call_result(sc, e->call);
+        r = cr ? cr->slot : -1;
         break;
+    }
     case EA_E_ASSIGN:
         r = resolve_slot(fc, s, e->lhs, sc);
         break;
@@ -156,11 +169,10 @@ struct ival value_of(struct fctx *fc, unsigned char *s, const struct ea_expr *e,
             return st_facts(fc, s)[fc->fact_of[v]];
         return iv_top();
     }
-    case EA_E_CALL:
-        for (int i = 0; sc && i < sc->ncalls; i++)
-            if (sc->calls[i].call == e->call)
-                return sc->calls[i].ret;
-        return iv_top();
+    case EA_E_CALL: {
+        const struct callres *cr = call_result(sc, e->call);
+        return cr ? cr->ret : iv_top();
+    }
     case EA_E_ASSIGN:
         return value_of(fc, s, e->rhs, sc);
     case EA_E_COND: {
@@ -673,7 +685,6 @@ void verify_function(struct vctx *ctx, struct ea_function *f)
     fc.f = f;
     fc.sum = &ctx->sums[f->id];
     fc.is_cb = ctx->is_cb[f->id];
-    fc.end_loc = closing_brace(f);
     fc.budget = STATE_BUDGET;
     fc.use_facts = !ctx->cfg->no_facts;
     fc.value_used = call_value_used;

@@ -72,7 +72,6 @@ struct fctx {
     struct ea_function *f;
     struct vsummary *sum;
     int is_cb;
-    struct ea_loc end_loc; /* closing_brace(f) */
     struct slot *slots;
     int nslots, capslots;
     const struct ea_var **vars; /* params, then locals */
@@ -209,9 +208,6 @@ void mark_escaped(struct fctx *fc, unsigned char *s, int slot);
 /* The slot of the group kept in the fields of the object in slot b. */
 int gfield_of(struct fctx *fc, unsigned char *s, int b);
 const char *slot_what(struct fctx *fc, unsigned char *s, int slot);
-/* exits.c: where a path that falls off the end of f leaves it: its
- * closing brace. */
-struct ea_loc closing_brace(const struct ea_function *f);
 /* exits.c: a path leaves the function from node `from`. */
 void do_exit(struct fctx *fc, const struct ea_node *from, unsigned char *s,
              const struct pnote *notes, const struct scratch *sc);

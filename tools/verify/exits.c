@@ -92,21 +92,11 @@ static void add_exit(struct fctx *fc, int param, struct ea_loc loc,
     free(a);
 }
 
-struct ea_loc closing_brace(const struct ea_function *f)
-{
-    struct ea_loc loc = f->end_loc;
-    /* The core's column may be the one after the brace. */
-    const char *src = vsource_line(loc.file, loc.line);
-    if (src && loc.col > 1 && strlen(src) >= loc.col - 1 &&
-        src[loc.col - 2] == '}' && (src[loc.col - 1] != '}'))
-        loc.col--;
-    return loc;
-}
-
 void do_exit(struct fctx *fc, const struct ea_node *from, unsigned char *s,
              const struct pnote *notes, const struct scratch *sc)
 {
-    struct ea_loc loc = fc->end_loc;
+    /* Falling off the end leaves at the closing brace. */
+    struct ea_loc loc = fc->f->end_loc;
     if (from->kind == EA_N_RETURN && sc->has_ret)
         loc = sc->retloc;
     unsigned char *st = st_state(fc, s);

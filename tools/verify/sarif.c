@@ -9,36 +9,6 @@
 
 #include "verify.h"
 
-static void json_str(FILE *o, const char *s)
-{
-    fputc('"', o);
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", o);
-            break;
-        case '\\':
-            fputs("\\\\", o);
-            break;
-        case '\n':
-            fputs("\\n", o);
-            break;
-        case '\t':
-            fputs("\\t", o);
-            break;
-        case '\r':
-            fputs("\\r", o);
-            break;
-        default:
-            if (*p < 0x20)
-                fprintf(o, "\\u%04x", *p);
-            else
-                fputc(*p, o);
-        }
-    }
-    fputc('"', o);
-}
-
 /* A file name as a URI reference: relative paths stay relative. */
 static void json_uri(FILE *o, const char *file)
 {
@@ -51,13 +21,14 @@ static void json_uri(FILE *o, const char *file)
         w += 7;
     }
     for (const unsigned char *p = (const unsigned char *)file; *p; p++) {
-        if (*p == ' ' || *p == '%' || *p == '#' || *p == '?' || *p >= 0x7f)
+        /* Control characters are no URI characters either (RFC 3986). */
+        if (*p <= ' ' || *p == '%' || *p == '#' || *p == '?' || *p >= 0x7f)
             w += sprintf(w, "%%%02X", *p);
         else
             *w++ = (char)*p;
     }
     *w = 0;
-    json_str(o, buf);
+    ea_json_string(o, buf);
     free(buf);
 }
 
@@ -69,7 +40,7 @@ static void location(FILE *o, const struct ea_loc *l, const char *msg)
             l->line ? l->line : 1, l->col ? l->col : 1);
     if (msg) {
         fputs(",\"message\":{\"text\":", o);
-        json_str(o, msg);
+        ea_json_string(o, msg);
         fputc('}', o);
     }
     fputc('}', o);
@@ -80,9 +51,9 @@ static void rules_json(FILE *o)
     fputs("\"rules\":[", o);
     for (int i = 0; i < R_NRULES; i++) {
         fprintf(o, "%s{\"id\":", i ? "," : "");
-        json_str(o, vrule_id(i));
+        ea_json_string(o, vrule_id(i));
         fputs(",\"shortDescription\":{\"text\":", o);
-        json_str(o, vrule_summary(i));
+        ea_json_string(o, vrule_summary(i));
         fputs("},\"defaultConfiguration\":{\"level\":\"warning\"}}", o);
     }
     fputc(']', o);
@@ -91,12 +62,12 @@ static void rules_json(FILE *o)
 static void result_json(FILE *o, const struct vfinding *f)
 {
     fputs("{\"ruleId\":", o);
-    json_str(o, vrule_id(f->rule));
+    ea_json_string(o, vrule_id(f->rule));
     fprintf(o,
             ",\"ruleIndex\":%d,\"level\":\"warning\",\"message\":"
             "{\"text\":",
             (int)f->rule);
-    json_str(o, f->msg);
+    ea_json_string(o, f->msg);
     fputs("},\"locations\":[", o);
     location(o, &f->loc, NULL);
     fputs("]", o);
