@@ -29,7 +29,8 @@ eel__debug_on_register(eel_event_id id, eel_group_id gid, int kind, int fd,
 void eel__debug_register(struct eel_loop *l, uint32_t e)
 {
     const struct eel__event *x = &l->ev[e];
-    eel__debug_on_register(eel__make_id(x->gen, e), eel__group_id(l, x->group),
-                           x->kind, x->fd, x->cb, x->tcb, x->arg,
-                           eel__site(l, e, x->gen), eel__cause(l, e, x->gen));
+    eel__debug_on_register(eel__make_id(x->gen, e), x->gid, x->kind, x->fd,
+                           x->cb, eel__has_tcb(x->kind) ? l->evi[e].tcb : NULL,
+                           x->arg, eel__site(l, e, x->gen),
+                           eel__cause(l, e, x->gen));
 }

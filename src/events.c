@@ -175,10 +175,17 @@ HOT void unlink_free(struct eel_loop *l, uint32_t e)
 {
     struct eel__event *x = &l->ev[e];
     if (eel__unlikely(x->state <= EEL__FIRED)) {
-        if (x->state == EEL__FIRED) /* a group deleted or fd closed by cb */
+        if (x->state == EEL__FIRED) { /* a group deleted or fd closed by cb */
             held_release(l);
-        else /* cancelled, its group deleted: leave only the heap */
-            eel__group_unlink(l, l->ev, e), x->group = 0;
+            return;
+        }
+        /* Cancelled, its group deleted: it leaves all but the heap, and is
+         * no longer the one a new timer takes (eel_add_timer trusts a buried
+         * slot's gid to be a live group's). */
+        eel__group_unlink(l, l->ev, e);
+        x->gid = 0;
+        if (l->buried == e)
+            l->buried = 0;
         return;
     }
     /* Every way an event goes without its callback (eel_cancel, a group
@@ -197,7 +204,7 @@ HOT void unlink_free(struct eel_loop *l, uint32_t e)
      * the heap is compacted (timers.c): cancelling is then O(1). */
     event_retire(l, x);
     if (x->heap) {
-        event_bury(l, x, e);
+        event_bury(l, x, e, !l->watch);
     } else {
         eel__group_unlink(l, l->ev, e);
         eel__slot_release(l, e);
@@ -224,8 +231,8 @@ COLD eel_callback fire_other(struct eel_loop *l, uint32_t e, int *fd, int *cfd,
                              uint8_t *timed_out)
 {
     struct eel__event *x = &l->ev[e];
-    *timed_out = x->state == EEL__EXPIRED && x->tcb;
-    eel_callback cb = *timed_out ? x->tcb : x->cb;
+    *timed_out = x->state == EEL__EXPIRED && eel__has_tcb(x->kind);
+    eel_callback cb = *timed_out ? l->evi[e].tcb : x->cb;
     *fd = x->fd;
     *cfd = eel__is_io(x->kind) ? x->fd : -1;
     if (x->kind == EEL__TIMER)
@@ -267,9 +274,8 @@ void eel__run_ready(struct eel_loop *l)
         if (!e)
             continue;
         struct eel__event *x = &l->ev[e];
-        uint32_t g = x->group;
         eel_event_id id = l->ready[i - 1];
-        eel_group_id gid = eel__group_id(l, g);
+        eel_group_id gid = x->gid;
         void *arg = x->arg;
         eel_callback cb;
         int fd, cfd;
@@ -282,7 +288,7 @@ void eel__run_ready(struct eel_loop *l)
             cb = fire_other(l, e, &fd, &cfd, &timed_out);
         }
         struct eel__fired f;
-        if (eel__unlikely(eel__debug_history | l->instr))
+        if (eel__unlikely(l->watch))
             before_callback(l, &f, id, gid, e, cb, arg, fd, timed_out);
         l->current = id;
         l->current_g = gid;

@@ -186,7 +186,7 @@ void eel__instr_cancelled(struct eel_loop *l, uint32_t e)
         eel__trace_cancelled(l, e);
     if ((s->mode & RT_CHECK) && l->in_callback) {
         s->expect_pending--;
-        eel__check_touch(l, l->ev[e].group);
+        eel__check_touch(l, eel__event_group(&l->ev[e]));
     }
 }
 

@@ -57,6 +57,17 @@ static const struct eel_backend_ops *choose_backend(void)
     return NULL;
 }
 
+/* Whether the debugger or the checks watch, for the fast paths (l->watch):
+ * eelgdb may have switched the history on since the last turn. */
+static void update_watch(struct eel_loop *l)
+{
+    uint8_t w = (eel__debug_history | l->instr) != 0;
+    if (eel__unlikely(w != l->watch)) {
+        l->watch = w;
+        l->buried = 0; /* taken by eel_add_timer's fast path unrecorded */
+    }
+}
+
 int eel_init(void)
 {
     if (eel__loop) {
@@ -90,6 +101,7 @@ int eel_init(void)
     l->gen_base = ((n << 20) | 1) << EEL__SLOT_BITS;
     eel__loop = l;
     eel__instr_init(l);
+    update_watch(l);
     return 0;
 }
 
@@ -117,6 +129,7 @@ void eel_shutdown(void)
 /* One turn; wait says whether it may block. */
 static int turn(struct eel_loop *l, int wait)
 {
+    update_watch(l);
     if (eel__unlikely(l->instr))
         eel__instr_before_wait(l);
     eel__flush_changes(l);

@@ -65,28 +65,32 @@ enum eel__state {
 #define EEL__RECHECK 8u /* only in set_interest's old: verify the fd */
 
 struct eel__event {
-    uint64_t gen;   /* generation << 24: the high bits of this slot's id */
-    uint8_t kind;   /* enum eel__kind */
-    uint8_t state;  /* enum eel__state */
-    uint8_t mask;   /* EEL__IN/OUT/ERR this event waits for */
-    uint8_t dir;    /* that bit's index: 0 in, 1 out, 2 error; EEL__NO_DIR */
-    int fd;         /* fd, signal number, or -1 */
-    uint32_t group; /* group slot (0: none, see EEL__CANCELLED) */
-    uint32_t heap;  /* position in the timer heap, 0 if not there */
-    uint32_t prev;  /* links in the fd/signal list, ready queue or free list */
+    uint64_t gen;     /* generation << 24: the high bits of this slot's id */
+    uint8_t kind;     /* enum eel__kind */
+    uint8_t state;    /* enum eel__state */
+    uint8_t mask;     /* EEL__IN/OUT/ERR this event waits for */
+    uint8_t dir;      /* that bit's index: 0 in, 1 out, 2 error; EEL__NO_DIR */
+    int fd;           /* fd, signal number, or -1 */
+    eel_group_id gid; /* its group's id (0: none, see EEL__CANCELLED); the
+                         group slot is its low bits (eel__event_group) */
+    uint32_t heap;    /* position in the timer heap, 0 if not there */
+    uint32_t prev; /* links in the fd/signal list, ready queue or free list */
     uint32_t next;
     uint32_t gprev; /* links in the group's list */
     uint32_t gnext;
+    uint32_t unused;
     eel_callback cb;
-    eel_callback tcb;
     void *arg;
-}; /* 64 bytes: one cache line per event (the deadline is in the heap) */
+}; /* 64 bytes: one cache line per event (the deadline is in the heap, a
+    * *_timeout's timeout_cb beside the events: eel__event_info) */
 
-/* What only the tools read, kept beside the events (same slot numbers) so
- * that the hot structure stays one cache line.  Recorded only while
- * eel__debug_history is set (eelgdb, the run-time checks): valid when gen
- * is the event's. */
+/* What is rarely read, kept beside the events (same slot numbers) so that
+ * the hot structure stays one cache line: a *_timeout registration's
+ * timeout_cb, and what only the tools read.  cause and site are recorded
+ * only while eel__debug_history is set (eelgdb, the run-time checks):
+ * valid when gen is the event's. */
 struct eel__event_info {
+    eel_callback tcb;   /* EEL__READ_TIMEOUT/WRITE_TIMEOUT: the timeout_cb */
     eel_event_id cause; /* the event whose callback registered this one */
     const void *site;   /* return address of the registering call */
     uint64_t gen;       /* the event's gen when this was recorded */
@@ -185,6 +189,11 @@ struct eel_loop {
     uint8_t break_req;
     uint8_t shutdown_req; /* eel_shutdown() was called from a callback */
     uint8_t instr; /* run-time checks/trace/profile on (src/instrument.c) */
+    /* eel__debug_history || instr, read once a turn (and set by eelgdb
+     * when it switches the history on): the fast paths' one test.  While
+     * it is set no slot is buried (l->buried), so eel_add_timer's fast
+     * path, which records nothing, needs no test of its own. */
+    uint8_t watch;
 
     struct eel__signals *sig; /* allocated on first eel_add_signal */
 
@@ -228,6 +237,18 @@ static inline eel_group_id eel__group_id(struct eel_loop *l, uint32_t slot)
     return eel__make_id(l->grp[slot].gen, slot);
 }
 
+/* The slot of the group event x belongs to (0: none). */
+static inline uint32_t eel__event_group(const struct eel__event *x)
+{
+    return eel__id_slot(x->gid);
+}
+
+/* Does a due event of this kind have a timeout_cb (eel__event_info)? */
+static inline int eel__has_tcb(uint8_t kind)
+{
+    return kind == EEL__READ_TIMEOUT || kind == EEL__WRITE_TIMEOUT;
+}
+
 /* Timers and signals have no fd (a signal's fd field is its number). */
 static inline int eel__is_io(uint8_t kind)
 {
@@ -252,7 +273,7 @@ static inline void eel__group_unlink(struct eel_loop *l, struct eel__event *ev,
     if (x->gprev)
         ev[x->gprev].gnext = x->gnext;
     else
-        l->grp[x->group].head = x->gnext;
+        l->grp[eel__event_group(x)].head = x->gnext;
     if (x->gnext)
         ev[x->gnext].gprev = x->gprev;
 }

@@ -147,10 +147,9 @@ HOT eel_event_id add_io(eel_group_id gid, uint8_t kind, uint8_t dir,
     uint32_t e;
     if (eel__likely(l && cb && ms < 0 && (e = l->held))) {
         struct eel__event *x = &l->ev[e];
-        uint32_t g = x->group;
-        if (eel__likely(x->fd == fd && x->dir == dir &&
-                        eel__group_id(l, g) == gid && !eel__debug_history)) {
-            held_claim(l, g);
+        if (eel__likely(x->fd == fd && x->dir == dir && x->gid == gid &&
+                        !l->watch)) {
+            held_claim(l, eel__id_slot(gid));
             event_fill(l, e, kind, cb, tcb, arg);
             return eel__make_id(x->gen, e);
         }
@@ -216,22 +215,23 @@ static __attribute__((noinline)) eel_event_id add_timer_slow(eel_group_id gid,
 
 /* "Cancel the timeout, set a new one" in the same group: the new timer
  * takes the cancelled one's slot, still in the group's list, and moves its
- * heap entry (buried_take); done here without calls.  Anything else, or
- * while the debugger or the checks watch, takes the general path. */
+ * heap entry (buried_take); done here without calls.  Anything else takes
+ * the general path. */
 eel_event_id eel_add_timer(eel_group_id gid, eel_callback cb, void *arg, int ms)
 {
     struct eel_loop *l = eel__loop;
     if (eel__unlikely(!l) || eel__unlikely(ms < 0))
         return add_timer_slow(gid, cb, arg, ms, SITE);
-    uint32_t e = l->buried, g = eel__id_slot(gid);
+    uint32_t e = l->buried;
     uint64_t deadline = l->now + (uint64_t)ms;
     /* No calls below: the seq number must not need renumbering nor the
-     * deadline clamping (heap.h).  Group slot 0 matches no id. */
-    if (eel__likely(e && cb && !eel__debug_history &&
-                    eel__heap_key_fits(l, deadline))) {
+     * deadline clamping (heap.h).  The buried slot's group is live (see
+     * unlink_free), so its gid is the whole check of gid, and there is
+     * none while the debugger or the checks watch (l->watch). */
+    if (eel__likely(e && cb && eel__heap_key_fits(l, deadline))) {
         struct eel__event *x = &l->ev[e];
-        if (eel__likely(x->group == g && eel__group_id(l, g) == gid)) {
-            buried_take(l, e, g);
+        if (eel__likely(x->gid == gid)) {
+            buried_take(l, e, eel__id_slot(gid));
             event_fill(l, e, EEL__TIMER, cb, NULL, arg);
             x->mask = 0;
             x->dir = EEL__NO_DIR;
@@ -299,9 +299,9 @@ int eel_cancel(eel_event_id id)
         struct eel__event *x = &l->ev[e];
         if (eel__likely(eel__make_id(x->gen, e) == id &&
                         x->kind == EEL__TIMER && x->state == EEL__WAITING &&
-                        !l->instr)) {
+                        !l->watch)) {
             event_retire(l, x);
-            event_bury(l, x, e);
+            event_bury(l, x, e, 1);
             return 0;
         }
     }

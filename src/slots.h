@@ -134,7 +134,7 @@ HOT void group_link(struct eel_loop *l, uint32_t e, uint32_t g)
 {
     struct eel__event *ev = l->ev, *x = &ev[e];
     struct eel__group *gr = &l->grp[g];
-    x->group = g;
+    x->gid = eel__group_id(l, g);
     x->gprev = 0;
     x->gnext = gr->head;
     if (gr->head)
@@ -167,7 +167,7 @@ HOT void slot_put(struct eel_loop *l, struct eel__event *ev, uint32_t e)
 HOT void event_retire(struct eel_loop *l, struct eel__event *x)
 {
     x->gen = eel__next_gen(x->gen);
-    l->grp[x->group].npending--;
+    l->grp[eel__event_group(x)].npending--;
     l->npending--;
 }
 
@@ -193,10 +193,12 @@ HOT void event_hold(struct eel_loop *l, struct eel__event *x, uint32_t e)
  * top of the heap or the heap is compacted (timers.c: checked once a turn
  * and before a table grows, never here, so that a cancel is a few
  * stores). */
-HOT void event_bury(struct eel_loop *l, struct eel__event *x, uint32_t e)
+HOT void event_bury(struct eel_loop *l, struct eel__event *x, uint32_t e,
+                    int unwatched)
 {
     x->state = EEL__CANCELLED;
-    l->buried = e;
+    if (unwatched) /* see l->watch */
+        l->buried = e;
     l->heap_dead++;
 }
 
@@ -207,12 +209,12 @@ HOT void buried_take(struct eel_loop *l, uint32_t e, uint32_t g)
     struct eel__event *x = &l->ev[e];
     l->buried = 0;
     l->heap_dead--;
-    if (eel__likely(x->group == g)) { /* "cancel, then a new timeout" */
+    if (eel__likely(eel__event_group(x) ==
+                    g)) { /* "cancel, then a new timeout" */
         l->grp[g].npending++;
         l->npending++;
     } else {
-        if (x->group)
-            eel__group_unlink(l, l->ev, e);
+        eel__group_unlink(l, l->ev, e); /* a buried slot has a group */
         group_link(l, e, g);
     }
 }
@@ -243,8 +245,9 @@ HOT void event_fill(struct eel_loop *l, uint32_t e, uint8_t kind,
     x->kind = kind;
     x->state = EEL__WAITING;
     x->cb = cb;
-    x->tcb = tcb;
     x->arg = arg;
+    if (eel__has_tcb(kind)) /* known where it is inlined: no test */
+        l->evi[e].tcb = tcb;
 }
 
 /* The held slot, in group g, is pending again. */
@@ -264,7 +267,7 @@ HOT uint32_t held_take(struct eel_loop *l, uint32_t g, int fd, uint8_t dir)
     if (!e)
         return 0;
     struct eel__event *x = &l->ev[e];
-    if (x->fd != fd || x->group != g || x->dir != dir)
+    if (x->fd != fd || eel__event_group(x) != g || x->dir != dir)
         return 0;
     held_claim(l, g);
     return e;

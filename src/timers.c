@@ -60,7 +60,7 @@ static void drop_dead(struct eel_loop *l, uint32_t e)
 {
     if (l->buried == e)
         l->buried = 0;
-    if (l->ev[e].group)
+    if (l->ev[e].gid)
         eel__group_unlink(l, l->ev, e);
     l->heap_dead--;
     eel__slot_release(l, e);

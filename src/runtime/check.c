@@ -230,7 +230,7 @@ static void report_closed(struct eel_loop *l, int fd, uint32_t e,
         eel__make_id(x->gen, e));
     add(&r, PFX "  %s [%s fd %d] of group 0x%" PRIx64 " registered at %s\n",
         eel__rt_func_name((const void *)x->cb), eel__rt_kind_name(x->kind), fd,
-        eel__group_id(l, x->group), eel__rt_site_name(eel__site(l, e, x->gen)));
+        x->gid, eel__rt_site_name(eel__site(l, e, x->gen)));
     add(&r, PFX "  (close fds that have events with eel_close())\n");
     emit(&r);
 }

@@ -262,7 +262,7 @@ void eel__trace_cancelled(struct eel_loop *l, uint32_t e)
 {
     uint64_t now = eel__rt_now_ns();
     const struct eel__event *x = &l->ev[e];
-    uint64_t track = track_of(l, eel__group_id(l, x->group));
+    uint64_t track = track_of(l, x->gid);
     const char *cb = eel__rt_func_name((const void *)x->cb);
     pthread_mutex_lock(&lock);
     if (out && track)

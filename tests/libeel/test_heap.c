@@ -311,17 +311,25 @@ static void dead_entries_change_kind(void **state)
 }
 
 /* The last cancelled timer's group is deleted: its entry no longer
- * belongs to anything, and a timer of another group takes it over. */
+ * belongs to anything and is not taken over (a new timer trusts the
+ * group of the slot it takes); it is dropped when it reaches the top. */
 static void dead_entry_of_a_deleted_group(void **state)
 {
     (void)state;
     eel_group_id g = eel_new_group_id(), h = eel_new_group_id();
     eel_event_id t0 = eel_add_timer(h, on_timer, (void *)(intptr_t)77, 3);
     assert_int_equal(eel_cancel(t0), 0);
+    assert_int_equal(eel__loop->buried, eel__id_slot(t0));
     eel_delete_group_id(h);
+    assert_int_equal(eel__loop->buried, 0);
     assert_int_equal(eel_group_pending(h), -1);
-    add(g, 1);
+    /* the deleted group's id is refused, even with the slot at hand */
+    assert_int_equal(eel_add_timer(h, on_timer, NULL, 1), 0);
+    assert_int_equal(eel_add_timer(0, on_timer, NULL, 1), 0);
+    add(g, 5);
+    assert_int_not_equal(eel__id_slot(t[nt - 1].id), eel__id_slot(t0));
     check_heap();
+    assert_int_equal(eel__loop->heap_dead, 1);
     assert_int_equal(eel_group_pending(g), 1);
     run_and_compare();
 }

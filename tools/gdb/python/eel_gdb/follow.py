@@ -12,6 +12,7 @@ import re
 
 import gdb
 
+from . import history
 from . import inferior as inf
 
 
@@ -178,6 +179,7 @@ class Hooks:
         # from eel_init or the attach: see history.py); make sure.
         gdb.execute("set var *(int *)&eel__debug_history = 1",
                     to_string=True)
+        history.watch_now()
         return self.bp
 
     def __exit__(self, *exc):

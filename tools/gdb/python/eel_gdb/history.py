@@ -18,9 +18,24 @@ _armed = set()
 def _set_on():
     try:
         gdb.execute("set var *(int *)&eel__debug_history = 1", to_string=True)
-        return True
     except gdb.error:
         return False  # no libeel in the program, or not running
+    watch_now()
+    return True
+
+
+def watch_now():
+    """Make this thread's loop notice the history at once, not at its next
+    turn: its fast paths test a per-loop copy (eel_loop.watch), and the slot
+    of a timer cancelled unwatched must not be taken over unrecorded.  Other
+    threads' loops notice at their next turn."""
+    try:
+        if int(gdb.parse_and_eval("(unsigned long)eel__loop")) == 0:
+            return  # no loop yet: eel_init reads the history itself
+        gdb.execute("set var eel__loop->watch = 1", to_string=True)
+        gdb.execute("set var eel__loop->buried = 0", to_string=True)
+    except gdb.error:
+        pass  # no thread-local storage here (not running, no libthread_db)
 
 
 class _AtInit(gdb.Breakpoint):

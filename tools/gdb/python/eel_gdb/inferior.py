@@ -14,6 +14,8 @@ import gdb
 KINDS = {1: "timer", 2: "read", 3: "write", 4: "error",
          5: "read+timeout", 6: "write+timeout", 7: "signal"}
 TIMED_KINDS = (1, 5, 6)
+# kinds whose timeout_cb is kept beside the event (eel__has_tcb)
+TCB_KINDS = (5, 6)
 # enum eel__state (src/loop.h); free and fired slots are not pending.
 STATES = {0: "free", 1: "cancelled", 2: "fired", 3: "waiting", 4: "ready",
           5: "expired"}
@@ -228,23 +230,24 @@ def events(lp=None):
     """Pending events as dicts, in slot order."""
     lp = lp if lp is not None else require_loop()
     out = []
-    # cause and site live beside the events, the deadline in the timer heap
-    ev, evi, grp, heap = lp["ev"], lp["evi"], lp["grp"], lp["heap"]
+    # timeout_cb, cause and site live beside the events, the deadline in the
+    # timer heap
+    ev, evi, heap = lp["ev"], lp["evi"], lp["heap"]
     for slot in range(1, int(lp["ev_cap"])):
         x = ev[slot]
         state = int(x["state"])
         if state < WAITING:
             continue
-        g = int(x["group"])
         kind = int(x["kind"])
         info = evi[slot]
         recorded = int(info["gen"]) == int(x["gen"])
         hpos = int(x["heap"])
         out.append({
             "id": make_id(x["gen"], slot), "slot": slot,
-            "gid": make_id(grp[g]["gen"], g), "kind": kind,
+            "gid": u64(x["gid"]), "kind": kind,
             "state": state, "fd": int(x["fd"]),
-            "cb": int(x["cb"]), "tcb": int(x["tcb"]),
+            "cb": int(x["cb"]),
+            "tcb": int(info["tcb"]) if kind in TCB_KINDS else 0,
             "arg": u64(x["arg"]),
             "deadline": int(heap[hpos - 1]["key"]) >> SEQ_BITS
             if kind in TIMED_KINDS and hpos else None,
