@@ -84,8 +84,8 @@ COLD int fd_prepare(struct eel_loop *l, int fd)
 /* A registration that took the held slot back (held_take): it is already
  * in its lists; a deadline puts it in the heap (it left it when it fired).
  * -1 if out of memory, the slot let go. */
-static int rearm_held(struct eel_loop *l, uint32_t e, uint8_t kind,
-                      eel_callback cb, eel_callback tcb, void *arg, int ms)
+HOT int rearm_held(struct eel_loop *l, uint32_t e, uint8_t kind,
+                   eel_callback cb, eel_callback tcb, void *arg, int ms)
 {
     event_fill(l, e, kind, cb, tcb, arg);
     if (ms >= 0 && eel__heap_push(l, e, l->now + (uint64_t)ms) < 0) {
