@@ -32,6 +32,8 @@ def watch_now():
     try:
         if int(gdb.parse_and_eval("(unsigned long)eel__loop")) == 0:
             return  # no loop yet: eel_init reads the history itself
+        if int(gdb.parse_and_eval("eel__loop->watch")):
+            return
         gdb.execute("set var eel__loop->watch = 1", to_string=True)
         gdb.execute("set var eel__loop->buried = 0", to_string=True)
     except gdb.error:
@@ -92,7 +94,15 @@ def _on_new_objfile(event):
     _arm(event.new_objfile)
 
 
+def _on_stop(event):
+    # When gdb attaches, libeel's objfile is reported before the thread's
+    # TLS can be read: the loop's own flag is set at the first stop.
+    if _armed:
+        watch_now()
+
+
 def register():
     gdb.events.new_objfile.connect(_on_new_objfile)
+    gdb.events.stop.connect(_on_stop)
     for objfile in gdb.objfiles():  # loaded before us (gdb auto-load)
         _arm(objfile)
