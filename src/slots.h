@@ -209,8 +209,8 @@ HOT void buried_take(struct eel_loop *l, uint32_t e, uint32_t g)
     struct eel__event *x = &l->ev[e];
     l->buried = 0;
     l->heap_dead--;
-    if (eel__likely(eel__event_group(x) ==
-                    g)) { /* "cancel, then a new timeout" */
+    /* Mostly "cancel, then a new timeout" in the same group. */
+    if (eel__likely(eel__event_group(x) == g)) {
         l->grp[g].npending++;
         l->npending++;
     } else {
