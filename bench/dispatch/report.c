@@ -6,6 +6,10 @@
  * the same process, so below 1.00 means libeel is faster than that peer.
  * Tables use one clock (CPU time unless --clock wall); the ratio of minimums
  * is printed next to it as a check: where the two disagree, noise decided.
+ * A third matrix pairs the runs instead: each repetition ran libeel and the
+ * peer at nearly the same moment, so the median of the per-repetition
+ * ratios, with a distribution-free 95% confidence interval, says whether a
+ * difference stands out of the machine's drift.
  */
 #include "bench.h"
 
@@ -80,18 +84,83 @@ static double ratio(const struct report *r, const struct series *s, int clk,
     return med(e, clk) / med(s, clk);
 }
 
+/* The largest k with P(Bin(n, 1/2) <= k - 1) <= 2.5%, or 0: order
+ * statistics k and n + 1 - k bound the median at 95% or more. */
+static int ci_rank(int n)
+{
+    double cdf = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        cdf += exp(lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0) -
+                   n * log(2.0));
+        if (cdf > 0.025)
+            break;
+        k = i + 1;
+    }
+    return k;
+}
+
+struct paired {
+    double med, lo, hi; /* NAN when unknown (bounds: too few runs) */
+};
+
+/* libeel/peer per repetition on clock clk: their median and its 95%
+ * confidence interval. */
+static struct paired paired_ratio(const struct report *r,
+                                  const struct series *s, int clk)
+{
+    struct paired p = {NAN, NAN, NAN};
+    const struct series *e = eel_of(r, s);
+    int n = s->n;
+    double *q = e && e->n == n && n > 0 ? malloc((size_t)n * sizeof(*q)) : NULL;
+    if (!q)
+        return p;
+    for (int k = 0; k < n; k++)
+        q[k] = e->run_us[clk][k] / s->run_us[clk][k];
+    p.med = median(q, n);
+    qsort(q, (size_t)n, sizeof(*q), cmp_double);
+    int k = ci_rank(n);
+    if (k > 0) {
+        p.lo = q[k - 1];
+        p.hi = q[n - k];
+    }
+    free(q);
+    return p;
+}
+
 static void label(const struct series *s, char *buf, size_t len)
 {
     snprintf(buf, len, "%s:%s", s->peer->name,
              s->mode == MODE_PERSISTENT ? "pers" : "1shot");
 }
 
-/* Ratio columns are as wide as their peer:mode label, at least 15. */
+/* Ratio columns are as wide as their peer:mode label, at least 17 (a
+ * paired ratio with its interval: "1.01 [0.99,1.03]"). */
 static int col_width(const struct series *s)
 {
     char lab[40];
     label(s, lab, sizeof(lab));
-    return strlen(lab) > 15 ? (int)strlen(lab) : 15;
+    return strlen(lab) > 17 ? (int)strlen(lab) : 17;
+}
+
+enum ratio_kind { RATIO_MEDIAN, RATIO_MIN, RATIO_PAIRED };
+
+/* One cell of a ratio matrix. */
+static void print_cell(const struct report *r, const struct series *s,
+                       enum ratio_kind kind)
+{
+    char buf[48];
+    if (kind != RATIO_PAIRED) {
+        snprintf(buf, sizeof(buf), "%.2f",
+                 ratio(r, s, r->clock, kind == RATIO_MIN));
+    } else {
+        struct paired p = paired_ratio(r, s, r->clock);
+        if (isnan(p.lo))
+            snprintf(buf, sizeof(buf), "%.2f", p.med);
+        else
+            snprintf(buf, sizeof(buf), "%.2f [%.2f,%.2f]", p.med, p.lo, p.hi);
+    }
+    printf(" %*s", col_width(s), buf);
 }
 
 static void print_bench(const struct report *r, const char *bench)
@@ -119,8 +188,12 @@ static void print_bench(const struct report *r, const char *bench)
 }
 
 /* One line per configuration, one column per peer:mode other than libeel. */
-static void print_ratios(const struct report *r, const char *bench, int use_min)
+static void print_ratios(const struct report *r, const char *bench,
+                         enum ratio_kind kind)
 {
+    static const char *const what[] = {
+        "ratio of median", "ratio of minimum",
+        "median of the per-repetition ratios [95% confidence interval] of the"};
     const struct series *first = NULL;
     int cols = 0;
     for (int i = 0; i < r->count; i++)
@@ -133,9 +206,8 @@ static void print_ratios(const struct report *r, const char *bench, int use_min)
         }
     if (!first || !eel_of(r, first) || cols == 0)
         return;
-    printf("\n%s: libeel/peer, ratio of %s %s times (below 1.00: libeel "
-           "faster)\n",
-           bench, use_min ? "minimum" : "median", clock_name[r->clock]);
+    printf("\n%s: libeel/peer, %s %s times (below 1.00: libeel faster)\n",
+           bench, what[kind], clock_name[r->clock]);
     printf("%-24s", "config");
     for (int i = 0; i < r->count; i++) {
         char lab[40];
@@ -154,7 +226,7 @@ static void print_ratios(const struct report *r, const char *bench, int use_min)
             r->s[i - 1].cfg != s->cfg)
             printf("\n%-24s", s->config);
         if (strcmp(s->peer->name, "libeel"))
-            printf(" %*.2f", col_width(s), ratio(r, s, r->clock, use_min));
+            print_cell(r, s, kind);
     }
     printf("\n");
 }
@@ -188,8 +260,9 @@ void report_table(const struct report *r)
             any |= !strcmp(r->s[i].bench, benches[b]);
         if (any) {
             print_bench(r, benches[b]);
-            print_ratios(r, benches[b], 0);
-            print_ratios(r, benches[b], 1);
+            print_ratios(r, benches[b], RATIO_MEDIAN);
+            print_ratios(r, benches[b], RATIO_MIN);
+            print_ratios(r, benches[b], RATIO_PAIRED);
         }
     }
 }
@@ -234,7 +307,8 @@ int report_csv(const struct report *r, const char *path)
     fprintf(f, "bench,config,peer,mode,backend,runs,events,clock,median_us,"
                "min_us,max_us,setup_median_us,ns_per_event,libeel_over_peer,"
                "libeel_over_peer_min,cpu_median_us,wall_median_us,"
-               "wall_libeel_over_peer\n");
+               "wall_libeel_over_peer,paired_libeel_over_peer,paired_ci95_lo,"
+               "paired_ci95_hi\n");
     for (int i = 0; i < r->count; i++) {
         const struct series *s = &r->s[i];
         double m = med(s, c);
@@ -248,6 +322,13 @@ int report_csv(const struct report *r, const char *path)
         put_ratio(f, ratio(r, s, c, 1), "");
         fprintf(f, ",%.2f,%.2f,", med(s, CLK_CPU), med(s, CLK_WALL));
         put_ratio(f, ratio(r, s, CLK_WALL, 0), "");
+        struct paired p = paired_ratio(r, s, c);
+        fputc(',', f);
+        put_ratio(f, p.med, "");
+        fputc(',', f);
+        put_ratio(f, p.lo, "");
+        fputc(',', f);
+        put_ratio(f, p.hi, "");
         fputc('\n', f);
     }
     return close_out(f, path);
@@ -286,6 +367,14 @@ int report_json(const struct report *r, const char *path)
                     clock_name[c], med(s, c), minimum(s->run_us[c], s->n),
                     median(s->setup_us[c], s->n));
             put_ratio(f, ratio(r, s, c, 0), "null");
+            struct paired p = paired_ratio(r, s, c);
+            fputs(", \"paired\": {\"median\": ", f);
+            put_ratio(f, p.med, "null");
+            fputs(", \"ci95_lo\": ", f);
+            put_ratio(f, p.lo, "null");
+            fputs(", \"ci95_hi\": ", f);
+            put_ratio(f, p.hi, "null");
+            fputc('}', f);
             json_samples(f, "run_us", s->run_us[c], s->n);
             json_samples(f, "setup_us", s->setup_us[c], s->n);
             fputc('}', f);
