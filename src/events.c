@@ -160,12 +160,15 @@ int eel__grow_events(struct eel_loop *l)
     return 0;
 }
 
-/* The running callback did not take its slot back: let it go. */
+/* The running callback did not take its slot back: let it go, and stop
+ * counting it (event_hold). */
 COLD void held_release(struct eel_loop *l)
 {
     uint32_t e = l->held;
     struct eel__event *ev = l->ev;
     l->held = 0;
+    l->grp[eel__event_group(&ev[e])].npending--;
+    l->npending--;
     if (eel__is_io(ev[e].kind))
         fd_unlink(l, ev, e);
     slot_put(l, ev, e);

@@ -85,7 +85,7 @@ int eel_group_pending(eel_group_id gid)
         errno = EINVAL;
         return -1;
     }
-    return (int)l->grp[g].npending;
+    return (int)eel__group_pending(l, g);
 }
 
 int eel_group_set_waiting(eel_group_id gid, int waiting)

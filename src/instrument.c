@@ -216,7 +216,7 @@ void eel__instr_group_deleted(struct eel_loop *l, eel_group_id gid)
     if (s->mode & RT_TRACE)
         eel__trace_group_deleted(l, g);
     if ((s->mode & RT_CHECK) && l->in_callback)
-        s->expect_pending -= l->grp[g].npending;
+        s->expect_pending -= eel__group_pending(l, g);
 }
 
 void eel__instr_misuse(struct eel_loop *l, enum eel__misuse what, uint64_t id,
@@ -249,7 +249,7 @@ void eel__instr_before(struct eel_loop *l, const struct eel__fired *f)
         s->cb_start_ns = eel__rt_now_ns();
     }
     if (s->mode & RT_CHECK)
-        s->expect_pending = l->npending;
+        s->expect_pending = eel__pending(l);
 }
 
 void eel__instr_after(struct eel_loop *l, const struct eel__fired *f)

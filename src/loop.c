@@ -218,7 +218,7 @@ const char *eel_version_string(void)
 
 int eel_pending(void)
 {
-    return eel__loop ? (int)eel__loop->npending : 0;
+    return eel__loop ? (int)eel__pending(eel__loop) : 0;
 }
 
 eel_group_id eel_current_group(void)

@@ -317,6 +317,19 @@ static inline uint32_t eel__group_lookup(struct eel_loop *l, eel_group_id gid)
     return g < l->grp_cap && eel__group_id(l, g) == gid ? g : 0;
 }
 
+/* What is pending in the loop and in group g as the API reports it: the
+ * running callback's held slot is still counted until it is let go
+ * (slots.h, event_hold), but is not pending. */
+static inline uint32_t eel__pending(const struct eel_loop *l)
+{
+    return l->npending - (l->held != 0);
+}
+static inline uint32_t eel__group_pending(const struct eel_loop *l, uint32_t g)
+{
+    return l->grp[g].npending -
+           (l->held && eel__event_group(&l->ev[l->held]) == g);
+}
+
 /* groups.c */
 void eel__groups_free(struct eel_loop *l);
 

@@ -149,7 +149,7 @@ HOT eel_event_id add_io(eel_group_id gid, uint8_t kind, uint8_t dir,
         struct eel__event *x = &l->ev[e];
         if (eel__likely(x->fd == fd && x->dir == dir && x->gid == gid &&
                         !l->watch)) {
-            held_claim(l, eel__id_slot(gid));
+            held_claim(l);
             event_fill(l, e, kind, cb, tcb, arg);
             return eel__make_id(x->gen, e);
         }

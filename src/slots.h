@@ -179,10 +179,13 @@ HOT void event_free(struct eel_loop *l, struct eel__event *ev, uint32_t e)
 }
 
 /* The event is running its callback: its slot is held for a re-arm
- * (held_take), its id already stale. */
+ * (held_take), its id already stale.  It still counts as pending in its
+ * group and the loop until it is let go (held_release), so that the
+ * common re-arm touches no count; what the API and the tools report
+ * leaves it out (eel__pending, eel__group_pending). */
 HOT void event_hold(struct eel_loop *l, struct eel__event *x, uint32_t e)
 {
-    event_retire(l, x);
+    x->gen = eel__next_gen(x->gen);
     x->state = EEL__FIRED;
     l->held = e;
 }
@@ -250,12 +253,10 @@ HOT void event_fill(struct eel_loop *l, uint32_t e, uint8_t kind,
         l->evi[e].tcb = tcb;
 }
 
-/* The held slot, in group g, is pending again. */
-HOT void held_claim(struct eel_loop *l, uint32_t g)
+/* The held slot is pending again (it was still counted: event_hold). */
+HOT void held_claim(struct eel_loop *l)
 {
     l->held = 0;
-    l->grp[g].npending++;
-    l->npending++;
 }
 
 /* The running callback's slot, taken back for a registration in group g
@@ -269,7 +270,7 @@ HOT uint32_t held_take(struct eel_loop *l, uint32_t g, int fd, uint8_t dir)
     struct eel__event *x = &l->ev[e];
     if (x->fd != fd || eel__event_group(x) != g || x->dir != dir)
         return 0;
-    held_claim(l, g);
+    held_claim(l);
     return e;
 }
 

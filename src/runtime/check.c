@@ -153,7 +153,7 @@ void eel__check_touch(struct eel_loop *l, uint32_t g)
 static int leaked(struct eel_loop *l, uint32_t g)
 {
     const struct eel__group *x = &l->grp[g];
-    if (!eel__group_live(x) || x->npending || x->waiting)
+    if (!eel__group_live(x) || eel__group_pending(l, g) || x->waiting)
         return 0;
     struct rt_group *gr = eel__rt_group(l, g);
     return gr && !(gr->reported && gr->gen == x->gen);
@@ -175,9 +175,9 @@ void eel__check_after(struct eel_loop *l, const struct eel__fired *f)
 {
     struct rt_state *s = eel__rt;
     eel__check_touch(l, eel__id_slot(f->gid));
-    if ((int64_t)l->npending < s->expect_pending)
+    if ((int64_t)eel__pending(l) < s->expect_pending)
         for (uint32_t g = 1; g < l->grp_cap; g++)
-            if (eel__group_live(&l->grp[g]) && !l->grp[g].npending)
+            if (eel__group_live(&l->grp[g]) && !eel__group_pending(l, g))
                 eel__check_touch(l, g);
     if (l->break_req) {
         s->deferred = *f;

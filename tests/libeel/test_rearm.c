@@ -17,6 +17,7 @@
 static struct {
     eel_event_id first, again; /* the id that fired, the re-registration */
     int group_pending_before, group_pending_after, loop_pending_after;
+    int loop_pending_before;
     int cancel_old, cancel_old_errno;
     int rounds, max_rounds;
     int fd;
@@ -31,6 +32,7 @@ static void on_read(eel_group_id g, void *arg, int fd)
     t_rec_cb(g, arg, fd);
     t_drain(fd);
     r.group_pending_before = eel_group_pending(g);
+    r.loop_pending_before = eel_pending();
     if (r.mode == DELETE_ONLY) {
         eel_delete_group_id(g);
         return;
@@ -89,6 +91,7 @@ static void rearm_gets_a_new_id_and_the_old_stays_dead(void **state)
     assert_int_equal(r.cancel_old, -1);
     assert_int_equal(r.cancel_old_errno, EINVAL);
     assert_int_equal(r.group_pending_before, 0);
+    assert_int_equal(r.loop_pending_before, 0);
     assert_int_equal(r.group_pending_after, 1);
     assert_int_equal(r.loop_pending_after, 1);
     /* The old id named the same slot: it must not cancel the new wait. */

@@ -154,7 +154,7 @@ Usage: info eel | info eel groups | info eel events [GROUP]"""
         gdb.write("libeel loop 0x%x: backend %s, now %d ms, %d pending, "
                   "%d live groups\n"
                   % (int(lp.address), backend, int(lp["now"]),
-                     int(lp["npending"]), len(gs)))
+                     inf.pending(lp), len(gs)))
         if gid:
             gdb.write("running callback: event %d of group %d\n" % (ev, gid))
         else:

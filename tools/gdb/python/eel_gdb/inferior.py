@@ -259,18 +259,32 @@ def events(lp=None):
     return out
 
 
+def held_group(lp):
+    """The group slot of the running callback's held slot, or 0.  libeel
+    still counts a held slot as pending until it is let go; it is not
+    (eel__pending, eel__group_pending in src/loop.h)."""
+    held = int(lp["held"])
+    return int(lp["ev"][held]["gid"]) & ((1 << SLOT_BITS) - 1) if held else 0
+
+
+def pending(lp):
+    """Events pending in the loop, as eel_pending() says."""
+    return int(lp["npending"]) - (1 if int(lp["held"]) else 0)
+
+
 def groups(lp=None):
     """Live groups as dicts: gid, pending count, waiting flag."""
     lp = lp if lp is not None else require_loop()
     out = []
     grp = lp["grp"]
+    held = held_group(lp)
     for slot in range(1, int(lp["grp_cap"])):
         g = grp[slot]
         # eel__group_live(): the generation is odd while handed out
         if not (int(g["gen"]) >> SLOT_BITS) & 1:
             continue
         out.append({"gid": make_id(g["gen"], slot), "slot": slot,
-                    "npending": int(g["npending"]),
+                    "npending": int(g["npending"]) - (slot == held),
                     "waiting": bool(int(g["waiting"]))})
     return out
 
