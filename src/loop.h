@@ -14,7 +14,8 @@
  * one OR and bumping one is one add.
  *
  * eelgdb reads these structures through debug info (tools/gdb): renaming a
- * field here means updating tools/gdb/eel_gdb.py as well.
+ * field here means updating tools/gdb/python/eel_gdb/inferior.py (and
+ * history.py, which sets watch and buried) as well.
  */
 #ifndef EEL_LOOP_H
 #define EEL_LOOP_H
