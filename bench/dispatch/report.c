@@ -26,6 +26,12 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The median of n > 0 values already sorted. */
+static double median_sorted(const double *v, int n)
+{
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static double median(const double *v, int n)
 {
     if (n == 0)
@@ -35,7 +41,7 @@ static double median(const double *v, int n)
         return NAN;
     memcpy(tmp, v, (size_t)n * sizeof(double));
     qsort(tmp, (size_t)n, sizeof(double), cmp_double);
-    double m = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+    double m = median_sorted(tmp, n);
     free(tmp);
     return m;
 }
@@ -117,8 +123,8 @@ static struct paired paired_ratio(const struct report *r,
         return p;
     for (int k = 0; k < n; k++)
         q[k] = e->run_us[clk][k] / s->run_us[clk][k];
-    p.med = median(q, n);
     qsort(q, (size_t)n, sizeof(*q), cmp_double);
+    p.med = median_sorted(q, n);
     int k = ci_rank(n);
     if (k > 0) {
         p.lo = q[k - 1];
