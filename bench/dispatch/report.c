@@ -304,8 +304,21 @@ static void put_ratio(FILE *f, double q, const char *none)
         fprintf(f, "%.3f", q);
 }
 
+/* A paired ratio's median and interval bounds, each after its prefix (a
+ * CSV separator or a JSON key). */
+static void put_paired(FILE *f, struct paired p, const char *const pre[3],
+                       const char *none)
+{
+    const double v[3] = {p.med, p.lo, p.hi};
+    for (int k = 0; k < 3; k++) {
+        fputs(pre[k], f);
+        put_ratio(f, v[k], none);
+    }
+}
+
 int report_csv(const struct report *r, const char *path)
 {
+    static const char *const csv_cols[3] = {",", ",", ","};
     FILE *f = open_out(path);
     if (!f)
         return -1;
@@ -328,13 +341,7 @@ int report_csv(const struct report *r, const char *path)
         put_ratio(f, ratio(r, s, c, 1), "");
         fprintf(f, ",%.2f,%.2f,", med(s, CLK_CPU), med(s, CLK_WALL));
         put_ratio(f, ratio(r, s, CLK_WALL, 0), "");
-        struct paired p = paired_ratio(r, s, c);
-        fputc(',', f);
-        put_ratio(f, p.med, "");
-        fputc(',', f);
-        put_ratio(f, p.lo, "");
-        fputc(',', f);
-        put_ratio(f, p.hi, "");
+        put_paired(f, paired_ratio(r, s, c), csv_cols, "");
         fputc('\n', f);
     }
     return close_out(f, path);
@@ -350,6 +357,8 @@ static void json_samples(FILE *f, const char *key, const double *v, int n)
 
 int report_json(const struct report *r, const char *path)
 {
+    static const char *const json_keys[3] = {
+        ", \"paired\": {\"median\": ", ", \"ci95_lo\": ", ", \"ci95_hi\": "};
     FILE *f = open_out(path);
     if (!f)
         return -1;
@@ -373,13 +382,7 @@ int report_json(const struct report *r, const char *path)
                     clock_name[c], med(s, c), minimum(s->run_us[c], s->n),
                     median(s->setup_us[c], s->n));
             put_ratio(f, ratio(r, s, c, 0), "null");
-            struct paired p = paired_ratio(r, s, c);
-            fputs(", \"paired\": {\"median\": ", f);
-            put_ratio(f, p.med, "null");
-            fputs(", \"ci95_lo\": ", f);
-            put_ratio(f, p.lo, "null");
-            fputs(", \"ci95_hi\": ", f);
-            put_ratio(f, p.hi, "null");
+            put_paired(f, paired_ratio(r, s, c), json_keys, "null");
             fputc('}', f);
             json_samples(f, "run_us", s->run_us[c], s->n);
             json_samples(f, "setup_us", s->setup_us[c], s->n);
