@@ -77,6 +77,13 @@ static void add(eel_group_id g, int ms)
     nt++;
 }
 
+/* Cancels timer i (it must still be pending) and marks it dead. */
+static void cancel(int i)
+{
+    assert_int_equal(eel_cancel(t[i].id), 0);
+    t[i].live = 0;
+}
+
 static int by_deadline(const void *a, const void *b)
 {
     const int *x = a, *y = b;
@@ -131,8 +138,7 @@ static void random_operations_keep_the_heap(void **state)
         if (op < 4 || victim < 0 || !t[victim].live) {
             add(g[rnd(3)], (int)rnd(4));
         } else {
-            assert_int_equal(eel_cancel(t[victim].id), 0);
-            t[victim].live = 0;
+            cancel(victim);
             if (op < 7)
                 add(g[rnd(3)], (int)rnd(4));
         }
@@ -155,8 +161,7 @@ static void mass_cancel_compacts_before_growing(void **state)
     for (int i = 0; i < 2000; i++) {
         if (i % 10 == 0)
             continue;
-        assert_int_equal(eel_cancel(t[i].id), 0);
-        t[i].live = 0;
+        cancel(i);
         check_heap();
     }
     assert_int_equal(eel__loop->heap_dead, 1800);
@@ -178,10 +183,8 @@ static void mass_cancel_compacts_at_the_next_turn(void **state)
     eel_group_id g = eel_new_group_id();
     for (int i = 0; i < 1000; i++)
         add(g, 60000 + (int)rnd(3));
-    for (int i = 0; i < 900; i++) {
-        assert_int_equal(eel_cancel(t[i].id), 0);
-        t[i].live = 0;
-    }
+    for (int i = 0; i < 900; i++)
+        cancel(i);
     assert_int_equal(eel__loop->heap_len, 1000);
     assert_int_equal(eel_run(EEL_RUN_NOWAIT), 100);
     check_heap();
@@ -203,7 +206,7 @@ static void dead_slots_reused_before_the_table_grows(void **state)
     while (eel__loop->ev_free)
         add(g, 60000);
     for (int i = 0; i < nt - 10; i++)
-        assert_int_equal(eel_cancel(t[i].id), 0);
+        cancel(i);
     assert_int_not_equal(eel_add_read(g, on_timer, NULL, sv[0]), 0);
     assert_int_equal(eel__loop->ev_cap, cap);
     assert_int_equal(eel__loop->heap_dead, 0);
@@ -222,10 +225,8 @@ static void delete_group_with_dead_entries(void **state)
     eel_group_id g = eel_new_group_id(), h = eel_new_group_id();
     for (int i = 0; i < 50; i++)
         add(i % 2 ? g : h, 1);
-    for (int i = 0; i < 50; i += 4) {
-        assert_int_equal(eel_cancel(t[i].id), 0);
-        t[i].live = 0;
-    }
+    for (int i = 0; i < 50; i += 4)
+        cancel(i);
     eel_delete_group_id(h);
     for (int i = 0; i < 50; i += 2)
         t[i].live = 0;
@@ -251,8 +252,7 @@ static void seq_renumbering_keeps_order(void **state)
         check_heap();
     }
     assert_true(eel__loop->timer_seq < 100); /* it was renumbered */
-    assert_int_equal(eel_cancel(t[3].id), 0);
-    t[3].live = 0;
+    cancel(3);
     add(g, 0);
     check_heap();
     run_and_compare();
