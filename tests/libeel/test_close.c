@@ -48,8 +48,8 @@ static void eel_close_cancels_all(void **state)
     /* The number comes back as a new file: it works normally. */
     int nv[2];
     t_pair(nv);
-    T_REQUIRE_REUSE(nv[0] == fd ? nv[0] : nv[1], fd);
     int mine = nv[0] == fd ? nv[0] : nv[1], peer = nv[0] == fd ? nv[1] : nv[0];
+    T_REQUIRE_REUSE(mine, fd);
     assert_int_not_equal(eel_add_read(a, t_rec_cb, T_TAG(3), mine), 0);
     t_write1(peer);
     assert_int_equal(t_run_until_calls(2, 1000), 1);
