@@ -29,15 +29,18 @@ build() { # libeel from src/, then the program
         -o "$d/bench"
 }
 build
-bench() { # bench VARIANT ARGS...
+with_ring() { # with_ring VARIANT CMD...: CMD with the ring on (ring) or off
     local v=$1
     shift
-    EEL_HISTORY=$([ "$v" = ring ] && echo 1 || echo 0) "$tmp/build/bench" "$@"
+    EEL_HISTORY=$([ "$v" = ring ] && echo 1 || echo 0) "$@"
+}
+row() { # row LOAD RING NORING: the two figures and their ratio
+    awk -v l="$1" -v r="$2" -v o="$3" 'BEGIN {printf "%-9s %14.1f %14.1f %8.3f (%+.1f%%)\n", l, r, o, r/o, (r/o-1)*100}'
 }
 
 for i in $(seq "$runs"); do
     for v in ring noring; do
-        bench "$v" "$n" | sed "s/^/$v /" >>"$tmp/results"
+        with_ring "$v" "$tmp/build/bench" "$n" | sed "s/^/$v /" >>"$tmp/results"
     done
 done
 
@@ -46,7 +49,7 @@ printf '%-9s %14s %14s %8s\n' load "ring ns/cb" "no ring ns/cb" ratio
 for load in pingpong timers; do
     r=$(awk -v l=$load '$1=="ring" && $2==l {print $3}' "$tmp/results" | median)
     o=$(awk -v l=$load '$1=="noring" && $2==l {print $3}' "$tmp/results" | median)
-    awk -v l=$load -v r="$r" -v o="$o" 'BEGIN {printf "%-9s %14.1f %14.1f %8.3f (%+.1f%%)\n", l, r, o, r/o, (r/o-1)*100}'
+    row "$load" "$r" "$o"
 done
 echo "(CPU time: median of $runs runs each, $n callbacks per load; ratio = ring / no ring)"
 
@@ -60,13 +63,12 @@ ncg=$((n / 5))
 printf '%-9s %14s %14s %8s\n' load "ring instr/cb" "no ring instr/cb" ratio
 for load in pingpong timers; do
     for v in ring noring; do
-        EEL_HISTORY=$([ "$v" = ring ] && echo 1 || echo 0) \
-            valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$v" \
-            "$tmp/build/bench" "$ncg" "$load" >/dev/null 2>&1
+        with_ring "$v" valgrind --tool=callgrind \
+            --callgrind-out-file="$tmp/cg.$v" "$tmp/build/bench" "$ncg" \
+            "$load" >/dev/null 2>&1
         awk -v n="$ncg" '/^(summary|totals):/ {print $2 / n; exit}' \
             "$tmp/cg.$v" >"$tmp/ir.$v"
     done
-    awk -v l=$load -v r="$(cat "$tmp/ir.ring")" -v o="$(cat "$tmp/ir.noring")" \
-        'BEGIN {printf "%-9s %14.1f %14.1f %8.3f (%+.1f%%)\n", l, r, o, r/o, (r/o-1)*100}'
+    row "$load" "$(cat "$tmp/ir.ring")" "$(cat "$tmp/ir.noring")"
 done
 echo "(instructions: callgrind, $ncg callbacks per load)"
