@@ -15,7 +15,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-now() { date +%s.%N; }
 # time_cmd RUNS cmd... : "median-wall median-cpu" in seconds (cpu = user +
 # system, which a loaded machine disturbs less); a run exiting above 1 (a
 # crash or usage error, not findings) stops the benchmark.
