@@ -302,6 +302,8 @@ static void close_and_reuse_fd_in_callback(void **state)
     close_and_reuse(0);
 }
 
+/* The same without a callback: read registered and cancelled (nothing
+ * pending on the fd any more), then close(), the number reused. */
 static void close_and_reuse_fd_after_cancel(void **state)
 {
     (void)state;
