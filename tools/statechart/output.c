@@ -351,17 +351,22 @@ static char *svg_element(char *svg, double *w, double *h)
     return el;
 }
 
+/* One chart's picture: dot's SVG text, its <svg> element and size. */
+struct pic {
+    char *svg, *el;
+    double w, h;
+};
+
 /* Each chart is laid out on its own (much faster than one graph of
  * clusters for big programs) and the pictures are stacked in one SVG. */
 int sc_write_svg(const struct sc_result *r, FILE *out)
 {
     size_t n = r->ncharts ? r->ncharts : 1;
-    char **svgs = calloc(n, sizeof(*svgs));
-    double *ws = calloc(n, sizeof(double)), *hs = calloc(n, sizeof(double));
-    char **els = calloc(n, sizeof(char *));
+    struct pic *pics = calloc(n, sizeof(*pics));
     double width = 0, height = 0;
-    int rc = svgs && ws && hs && els ? 0 : -1;
+    int rc = pics ? 0 : -1;
     for (size_t i = 0; i < n && rc == 0; i++) {
+        struct pic *p = &pics[i];
         char *text = NULL;
         size_t len = 0;
         FILE *m = open_memstream(&text, &len);
@@ -377,13 +382,13 @@ int sc_write_svg(const struct sc_result *r, FILE *out)
             sc_write_dot(r, m);
         }
         fclose(m);
-        svgs[i] = run_dot(text, len);
+        p->svg = run_dot(text, len);
         free(text);
-        if (!svgs[i] || !(els[i] = svg_element(svgs[i], &ws[i], &hs[i])))
+        if (!p->svg || !(p->el = svg_element(p->svg, &p->w, &p->h)))
             rc = -1;
         else {
-            width = ws[i] > width ? ws[i] : width;
-            height += hs[i];
+            width = p->w > width ? p->w : width;
+            height += p->h;
         }
     }
     if (rc == 0) {
@@ -397,29 +402,30 @@ int sc_write_svg(const struct sc_result *r, FILE *out)
             r->ncharts, width, height, width, height);
         double y = 0;
         for (size_t i = 0; i < n; i++) {
+            const struct pic *p = &pics[i];
             /* Re-open the chart's <svg> at its place, sizes in user units. */
-            char *rest = strchr(els[i], '>');
-            char *vb = strstr(els[i], "viewBox=\"");
+            char *rest = strchr(p->el, '>');
+            char *vb = strstr(p->el, "viewBox=\"");
             if (!rest)
                 continue;
             fprintf(out,
                     "<svg x=\"0\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\"", y,
-                    ws[i], hs[i]);
+                    p->w, p->h);
             if (vb && vb < rest) {
                 char *end = strchr(vb + 9, '"');
                 if (end)
                     fprintf(out, " %.*s", (int)(end - vb + 1), vb);
             }
             fputs(rest, out);
-            y += hs[i];
+            y += p->h;
         }
         fputs("</svg>\n", out);
     } else {
         fprintf(stderr, "eelstatechart: Graphviz `dot -Tsvg` failed (is "
                         "graphviz installed?)\n");
     }
-    for (size_t i = 0; i < n && svgs; i++)
-        free(svgs[i]);
-    free(svgs), free(ws), free(hs), free(els);
+    for (size_t i = 0; i < n && pics; i++)
+        free(pics[i].svg);
+    free(pics);
     return rc;
 }
