@@ -316,11 +316,10 @@ static void chart_from(struct cstate *st, struct sc_chart *c,
                     const struct ea_function *tf =
                         cb->func || !cb->nalts ? cb->func : cb->alts[k];
                     const char *to = tf ? tf->uname : cb_name(cx, cb);
-                    struct sc_label guess = *l;
+                    struct sc_label guess = *l; /* a candidate: a guess */
                     guess.approximate |= !cb->func && cb->nalts;
                     node(st, c, to, tf);
-                    edge(c, f->uname, to, kind, group, m == M_NEW,
-                         guess.approximate == l->approximate ? l : &guess,
+                    edge(c, f->uname, to, kind, group, m == M_NEW, &guess,
                          from_tcb);
                     if (m != M_SAME || !tf)
                         continue;
