@@ -2,8 +2,7 @@
  * suppress.c - per-line suppression comments.  A finding is dropped when
  * its line carries `eelverify: ignore` (all rules), `eelverify: ignore
  * eel-rule[,eel-rule]`, `NOLINT` (all rules) or `NOLINT(eel-rule,...)`
- * (also `eel-*`).  Source files are read once and cached (also for
- * vsource_line).
+ * (also `eel-*`).  Source files are read once and cached.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -94,18 +93,14 @@ static int line_suppresses(const char *line, const char *id)
     return 0;
 }
 
-const char *vsource_line(const char *file, unsigned line)
-{
-    if (!file || line == 0)
-        return NULL;
-    struct srcfile *s = load(file);
-    return line <= s->nlines ? s->lines[line - 1] : NULL;
-}
-
 int vsuppressed(const char *file, unsigned line, enum vrule rule)
 {
-    const char *l = vsource_line(file, line);
-    return l && line_suppresses(l, vrule_id(rule));
+    if (!file || line == 0)
+        return 0;
+    struct srcfile *s = load(file);
+    if (line > s->nlines)
+        return 0;
+    return line_suppresses(s->lines[line - 1], vrule_id(rule));
 }
 
 void vsuppress_free(void)

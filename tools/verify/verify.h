@@ -108,8 +108,6 @@ int vconfig_is_escape(const struct vconfig *c, const char *fn);
 /* Suppression comments: eelverify: ignore, NOLINT, NOLINT(eel-...). */
 int vsuppressed(const char *file, unsigned line, enum vrule rule);
 void vsuppress_free(void);
-/* Line `line` (1-based) of a source file, or NULL. */
-const char *vsource_line(const char *file, unsigned line);
 
 /* ---- Summaries ------------------------------------------------------ */
 
