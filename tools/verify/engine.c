@@ -265,34 +265,13 @@ int refine_var(struct fctx *fc, unsigned char *s, int v, const char *op,
     return 1;
 }
 
-/* A test of a held value itself (`!be->hc_gid`, `c->fd < 0`, also when
- * no variable range is kept for it): on the branch where it can only be
- * the failure value, the value was never made. */
-static void slot_failure_test(struct fctx *fc, unsigned char *s,
-                              const struct ea_expr *e, int truth,
-                              const struct scratch *sc)
+/* A test `x op c` of a held value itself (`!be->hc_gid`, `c->fd < 0`,
+ * also when no variable range is kept for it): on the branch where it can
+ * only be the failure value, the value was never made. */
+static void failure_test(struct fctx *fc, unsigned char *s,
+                         const struct ea_expr *x, const char *op, long long c,
+                         int truth, const struct scratch *sc)
 {
-    e = ea_expr_strip(e);
-    while (e && e->kind == EA_E_UNOP && e->op && !strcmp(e->op, "!")) {
-        truth = !truth;
-        e = ea_expr_strip(e->lhs);
-    }
-    if (!e)
-        return;
-    const char *op = "!=";
-    long long c = 0;
-    const struct ea_expr *x = e;
-    if (e->kind == EA_E_BINOP && is_cmp(e->op)) {
-        struct ival r = value_of(fc, s, e->rhs, sc);
-        struct ival l = value_of(fc, s, e->lhs, sc);
-        if (iv_is_exact(&r)) {
-            x = e->lhs, op = e->op, c = r.lo;
-        } else if (iv_is_exact(&l)) {
-            x = e->rhs, op = flip(e->op), c = l.lo;
-        } else {
-            return;
-        }
-    }
     int slot = resolve_slot(fc, s, x, sc);
     if (slot < 0 || st_state(fc, s)[slot] != ST_LIVE)
         return;
@@ -309,12 +288,15 @@ static int cond_refine(struct fctx *fc, unsigned char *s,
     e = ea_expr_strip(e);
     if (!e)
         return 1;
-    slot_failure_test(fc, s, e, truth, sc);
     if (e->kind == EA_E_UNOP && e->op && !strcmp(e->op, "!"))
         return cond_refine(fc, s, e->lhs, !truth, sc);
     if (e->kind == EA_E_BINOP && is_cmp(e->op)) {
         struct ival r = value_of(fc, s, e->rhs, sc);
         struct ival l = value_of(fc, s, e->lhs, sc);
+        if (iv_is_exact(&r))
+            failure_test(fc, s, e->lhs, e->op, r.lo, truth, sc);
+        else if (iv_is_exact(&l))
+            failure_test(fc, s, e->rhs, flip(e->op), l.lo, truth, sc);
         int lv = fact_var(fc, e->lhs), rv = fact_var(fc, e->rhs);
         if (lv >= 0 && iv_is_exact(&r))
             return refine_var(fc, s, lv, e->op, r.lo, truth);
@@ -326,6 +308,7 @@ static int cond_refine(struct fctx *fc, unsigned char *s,
             return iv_may(&r, flip(e->op), &l, truth);
         return 1;
     }
+    failure_test(fc, s, e, "!=", 0, truth, sc);
     int v = fact_var(fc, e);
     if (v >= 0)
         return refine_var(fc, s, v, "!=", 0, truth);
