@@ -177,9 +177,7 @@ class Hooks:
         gdb.execute("set var *(int *)&eel__debug_hooks = 1", to_string=True)
         # libeel looks at the hooks only while its history is on (it is,
         # from eel_init or the attach: see history.py); make sure.
-        gdb.execute("set var *(int *)&eel__debug_history = 1",
-                    to_string=True)
-        history.watch_now()
+        history.turn_on()
         return self.bp
 
     def __exit__(self, *exc):

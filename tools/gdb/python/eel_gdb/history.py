@@ -15,13 +15,18 @@ import gdb
 _armed = set()
 
 
+def turn_on():
+    """Switches the ring on, for this thread's loop at once (watch_now);
+    gdb.error without libeel in the program or when it is not running."""
+    gdb.execute("set var *(int *)&eel__debug_history = 1", to_string=True)
+    watch_now()
+
+
 def _set_on():
     try:
-        gdb.execute("set var *(int *)&eel__debug_history = 1", to_string=True)
+        turn_on()
     except gdb.error:
-        return False  # no libeel in the program, or not running
-    watch_now()
-    return True
+        pass  # no libeel in the program, or not running
 
 
 def watch_now():
