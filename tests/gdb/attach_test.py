@@ -13,6 +13,8 @@ import re
 import subprocess
 import sys
 
+import gdbtest  # beside this script: its check() reads gdb's output
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -46,16 +48,10 @@ def main():
             # the far timeout was registered after the attach, by on_tick
             r"timer\s+-1\s+waiting\s+on_timeout\s+0x0\s+\+\d+ms\s+"
             r"spin\.c:\d+ \(on_tick\)"]
-    pos = 0
-    for w in want:
-        m = re.compile(w).search(text, pos)
-        if not m:
-            print(text)
-            sys.exit("attach_test: missing /%s/ after offset %d" % (w, pos))
-        pos = m.end()
-    if re.search(r"Traceback|Python Exception", text):
+    bad = gdbtest.check(text, want, [r"Traceback|Python Exception"])
+    if bad:
         print(text)
-        sys.exit("attach_test: the extension failed")
+        sys.exit("attach_test: " + "; ".join(bad))
     print("attach_test: ok")
 
 
