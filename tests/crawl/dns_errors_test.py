@@ -29,6 +29,8 @@ import tempfile
 import threading
 import time
 
+from crawltest import Server, errors, html_page, request_path, verdict
+
 FAILING = {  # host -> the ERR reason eelcrawl must give
     "silent.test": "DNS timeout",
     "nx.test": "host not found",
@@ -90,27 +92,16 @@ def page(path, port):
         links = "".join(f'<a href="http://{h}:{port}/b">x</a>\n' for h in FAILING)
     else:
         return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    body = f"<html><body>{links}</body></html>".encode()
-    return (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
-            b"Connection: close\r\n\r\n" % len(body)) + body
+    return html_page(links)
 
 
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = self.request.recv(4096)
-            if not chunk:
-                return
-            data += chunk
-        path = data.split(b" ")[1].decode()
+        path = request_path(self.request)
+        if path is None:
+            return
         self.request.sendall(page(path, self.server.server_address[1]))
         self.request.close()
-
-
-class Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
 
 
 def main():
@@ -136,11 +127,7 @@ def main():
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         took = time.monotonic() - t0
         print(p.stdout, p.stderr, sep="\n")
-        errs = {}
-        for line in p.stdout.splitlines():
-            if line.startswith("ERR "):
-                _, url, why = line.split(None, 2)
-                errs[url] = why
+        errs = errors(p.stdout)
         want = {f"http://{h}:{port}/{x}": why
                 for h, why in FAILING.items() for x in "ab"}
         for url, why in want.items():
@@ -168,10 +155,7 @@ def main():
         srv.shutdown()
         dns.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    for f in failures:
-        print("FAIL:", f)
-    print("FAILED" if failures else "OK")
-    return 1 if failures else 0
+    return verdict(failures)
 
 
 if __name__ == "__main__":

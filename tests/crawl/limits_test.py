@@ -24,6 +24,8 @@ import tempfile
 import threading
 import time
 
+import crawltest
+
 PAGES = 40
 LATENCY = 0.03
 lock = threading.Lock()
@@ -52,12 +54,10 @@ class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         buf = b""
         while True:
-            while b"\r\n\r\n" not in buf:
-                c = self.request.recv(4096)
-                if not c:
-                    return
-                buf += c
-            head, buf = buf.split(b"\r\n\r\n", 1)
+            got = crawltest.read_head(self.request, buf)
+            if got is None:
+                return
+            head, buf = got
             lines = head.decode().split("\r\n")
             path = lines[0].split(" ")[1]
             h = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("host:")][0]
@@ -81,9 +81,7 @@ class Handler(socketserver.BaseRequestHandler):
                                  b"Content-Length: %d\r\n\r\n" % (status, len(body)) + body)
 
 
-class Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class Server(crawltest.Server):
     request_queue_size = 128
 
 

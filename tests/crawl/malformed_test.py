@@ -20,6 +20,8 @@ import sys
 import tempfile
 import threading
 
+from crawltest import Server, errors, html_page, request_path, verdict
+
 PAGE = b"<html><body>ok</body></html>"
 
 BAD = {
@@ -55,21 +57,14 @@ FULL_PORT = 0  # a listener whose accept queue is full: connects hang
 def index():
     links = "".join(f'<a href="{p}">x</a>\n' for p in list(BAD) + list(GOOD))
     links += f'<a href="http://127.0.0.1:{FULL_PORT}/hang">x</a>\n'
-
-    body = f"<html><body>{links}</body></html>".encode()
-    return (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
-            b"Connection: close\r\n\r\n" % len(body)) + body
+    return html_page(links)
 
 
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = self.request.recv(4096)
-            if not chunk:
-                return
-            data += chunk
-        path = data.split(b" ")[1].decode()
+        path = request_path(self.request)
+        if path is None:
+            return
         if path == "/":
             self.request.sendall(index())
         elif path == "/robots.txt":
@@ -88,11 +83,6 @@ class Handler(socketserver.BaseRequestHandler):
                 except OSError:
                     pass
         self.request.close()
-
-
-class Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
 
 
 def fill_listener():
@@ -126,11 +116,7 @@ def main():
                f"http://127.0.0.1:{port}/"]
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         print(p.stdout, p.stderr, sep="\n")
-        errs = {}
-        for l in p.stdout.splitlines():
-            if l.startswith("ERR "):
-                _, url, why = l.split(None, 2)
-                errs[url] = why
+        errs = errors(p.stdout)
         for path, (_, why) in BAD.items():
             got = errs.get(f"http://127.0.0.1:{port}{path}")
             if got is None or why not in got.lower() and why not in got:
@@ -149,10 +135,7 @@ def main():
         for c in fillers + [full]:
             c.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    for f in failures:
-        print("FAIL:", f)
-    print("FAILED" if failures else "OK")
-    return 1 if failures else 0
+    return verdict(failures)
 
 
 if __name__ == "__main__":
