@@ -184,10 +184,7 @@ class EchoHandler(socketserver.BaseRequestHandler):
         buf = b""
         while True:
             while b"\r\n\r\n" not in buf:
-                data = self.request.recv(65536)
-                if not data:
-                    return
-                buf += data
+                buf = self.recv_more(buf)
             head, buf = buf.split(b"\r\n\r\n", 1)
             lines = head.decode("latin-1").split("\r\n")
             method, path, version = lines[0].split(" ")
