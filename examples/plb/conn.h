@@ -58,7 +58,6 @@ struct conn {
     int queued;
     eel_event_id queue_ev;
     uint64_t queue_deadline; /* 0 until the request first waits */
-    int woken;               /* a freed slot is being handed to it */
 };
 
 /* proxy.c */

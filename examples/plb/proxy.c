@@ -208,7 +208,6 @@ static void request_begin(struct conn *c)
     c->sent = c->from_backend = 0;
     c->ntried = 0;
     c->queue_deadline = 0;
-    c->woken = 0;
     c->hlen = c->hoff = 0;
     c->olen = c->ooff = c->oend = 0;
     c->body_end = c->body_off = 0;

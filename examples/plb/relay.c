@@ -56,7 +56,6 @@ static void queue_kick(void)
     if (!w)
         return;
     queue_remove(w);
-    w->woken = 1;
     eel_cancel(w->queue_ev);
     w->queue_ev = eel_add_timer(w->gid, backend_slot_free_cb, w, 0);
     if (!w->queue_ev)
@@ -92,7 +91,6 @@ static void queue_wait(struct conn *c)
         return;
     }
     c->queued = 1;
-    c->woken = 0;
     if (again) {
         c->qnext = queue_head;
         queue_head = c;
@@ -152,11 +150,12 @@ void backend_choose(struct conn *c)
 {
     struct backend *be = NULL;
     int full = 0;
-    if (queue_head && !c->woken && c->ntried == 0) {
-        queue_wait(c); /* no overtaking the requests already waiting */
+    /* First come, first served: a new request queues behind those waiting
+     * (one that has waited is here because a slot was handed to it). */
+    if (queue_head && !c->queue_deadline && c->ntried == 0) {
+        queue_wait(c);
         return;
     }
-    c->woken = 0;
     if (c->ntried <= g_config.retries)
         be = pool_pick(c->tried, c->ntried, &full);
     if (!be && full) {
