@@ -110,10 +110,9 @@ struct int_key {
     int lo, hi;
 };
 
-#define IK(k, lo, hi)                                                          \
-    {                                                                          \
-#k, offsetof(struct plb_config, k), lo, hi                             \
-    }
+/* clang-format off */
+#define IK(k, lo, hi) {#k, offsetof(struct plb_config, k), lo, hi}
+/* clang-format on */
 static const struct int_key int_keys[] = {
     IK(health_interval_ms, 10, 3600000),
     IK(health_timeout_ms, 10, 600000),

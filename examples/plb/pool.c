@@ -161,8 +161,7 @@ static void close_idle(struct backend *be)
     }
 }
 
-/* ---- selection ------------------------------------------------------------
- */
+/* ---- selection ----------------------------------------------------------- */
 
 static int was_tried(const struct backend *be, struct backend *const *tried,
                      int ntried)
@@ -245,8 +244,7 @@ void backend_failed(struct backend *be)
     set_up(be, 0);
 }
 
-/* ---- health checks --------------------------------------------------------
- */
+/* ---- health checks ------------------------------------------------------- */
 
 /* Ends one check: record it, close its socket, sleep until the next. */
 static void health_done(eel_group_id gid, struct backend *be, int ok)
@@ -338,8 +336,7 @@ static void health_timeout_cb(eel_group_id gid, void *arg, int fd)
     health_done(gid, arg, 0);
 }
 
-/* ---- lifecycle ------------------------------------------------------------
- */
+/* ---- lifecycle ----------------------------------------------------------- */
 
 static struct backend *backend_new(const struct plb_addr *addr)
 {
