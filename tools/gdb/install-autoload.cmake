@@ -4,16 +4,11 @@
 #   <datadir>/gdb/auto-load/<real path of libeel.so.X.Y.Z>-gdb.py
 # Inputs (set by install(CODE) in CMakeLists.txt): EELGDB_SRC, EELGDB_BIN,
 # EELGDB_LIBDIR, EELGDB_DATADIR (as in GNUInstallDirs), EELGDB_LIBFILE.
-if(IS_ABSOLUTE "${EELGDB_LIBDIR}")
-  set(_libdir "${EELGDB_LIBDIR}")
-else()
-  set(_libdir "${CMAKE_INSTALL_PREFIX}/${EELGDB_LIBDIR}")
-endif()
-if(IS_ABSOLUTE "${EELGDB_DATADIR}")
-  set(_datadir "${EELGDB_DATADIR}")
-else()
-  set(_datadir "${CMAKE_INSTALL_PREFIX}/${EELGDB_DATADIR}")
-endif()
+# Relative ones are under the prefix, as GNUInstallDirs' FULL_ variables.
+set(_libdir "${EELGDB_LIBDIR}")
+set(_datadir "${EELGDB_DATADIR}")
+cmake_path(ABSOLUTE_PATH _libdir BASE_DIRECTORY "${CMAKE_INSTALL_PREFIX}")
+cmake_path(ABSOLUTE_PATH _datadir BASE_DIRECTORY "${CMAKE_INSTALL_PREFIX}")
 set(EELGDB_AUTOLOAD_DIR "${_datadir}/eel/gdb/python")
 configure_file("${EELGDB_SRC}/libeel-gdb.py.in"
                "${EELGDB_BIN}/install/${EELGDB_LIBFILE}-gdb.py" @ONLY)
