@@ -156,8 +156,10 @@ void ea_link_program(struct ea_program *prog)
                 call->targets = fits ? t.funcs : NULL;
                 call->ntargets = fits ? t.nfuncs : 0;
                 call->approximate = 1;
-                for (size_t k = 0; k < t.nfuncs; k++)
-                    add_caller(callers, t.funcs[k], call);
+                /* Only the targets kept: a guess that does not fit makes
+                 * no function a caller of every callback. */
+                for (size_t k = 0; k < call->ntargets; k++)
+                    add_caller(callers, call->targets[k], call);
             }
         }
     }
@@ -242,6 +244,9 @@ struct ea_cb_targets ea_resolve_callback(struct ea_program *prog,
     struct ea_vec out = {0};
     struct ea_map visited = {0};
     gather(prog, ea_fp_key(prog, e), &visited, &out);
+    /* Nothing gathered and each arm of a conditional only a guess itself:
+     * what the arms bring is a guess too. */
+    int only_guesses = out.n == 0;
     if (e->kind == EA_E_COND) {
         struct ea_cb_targets a = ea_resolve_callback(prog, e->rhs);
         struct ea_cb_targets b = ea_resolve_callback(prog, e->third);
@@ -249,9 +254,10 @@ struct ea_cb_targets ea_resolve_callback(struct ea_program *prog,
             ea_vec_push(&out, a.funcs[i]);
         for (size_t i = 0; i < b.nfuncs; i++)
             ea_vec_push(&out, b.funcs[i]);
+        only_guesses &= a.guessed && b.guessed;
     }
     ea_map_free(&visited);
-    t.guessed = out.n == 0;
+    t.guessed = out.n == 0 || only_guesses;
     if (out.n == 0)
         for (size_t i = 0; i < prog->nfunctions; i++)
             if (prog->functions[i]->address_taken &&
